@@ -1,0 +1,46 @@
+"""Sources: live PostgreSQL, a DDL file, the demo. Each produces the same Catalog.
+
+`open_source()` returns a `Source`: the catalog plus, for the data checks, a read-only
+URL of a database holding the rows (the user's own, or the sandbox that loaded a file).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from studio.catalog import Catalog
+
+
+@dataclass
+class Source:
+    kind: str  # "dsn" | "ddl" | "demo"
+    label: str  # shown to users: a URL without password, a file name, "demo"
+    catalog: Catalog
+    url: str | None = None  # where the rows are (never shown: may carry credentials)
+    notes: list = field(default_factory=list)
+
+
+def open_source(
+    *, dsn: str | None = None, ddl: str | Path | None = None, demo: bool = False, schemas=None
+) -> Source:
+    """Load exactly one of a live database, a DDL file or the demo."""
+    from studio.errors import SourceError
+
+    chosen = [x for x in (dsn, ddl, demo or None) if x]
+    if len(chosen) != 1:
+        raise SourceError("choose exactly one source: --dsn URL, --ddl FILE or --demo")
+    if dsn:
+        from studio.sources import postgres
+
+        catalog = postgres.introspect(dsn, schemas=schemas)
+        return Source("dsn", postgres.redact(dsn), catalog, url=dsn, notes=list(catalog.notes))
+    if ddl:
+        from studio.sources import ddl as ddl_source
+
+        loaded = ddl_source.load_file(Path(ddl), schemas=schemas)
+        return Source("ddl", Path(ddl).name, loaded.catalog, url=loaded.url, notes=list(loaded.catalog.notes))
+    from studio.sources import demo as demo_source
+
+    loaded = demo_source.load(schemas=schemas)
+    return Source("demo", "demo", loaded.catalog, url=loaded.url, notes=list(loaded.catalog.notes))

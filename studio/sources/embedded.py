@@ -1,0 +1,133 @@
+"""The embedded PostgreSQL (pgserver) that serves the demo, sandboxes, scratch copies and the store.
+
+One server per studio home folder, shared by every studio process on the machine.
+pgserver stops the server when the last process holding it exits; it tracks holders
+as pids in `.handle_pids.json`, so a holder killed by a signal would keep the server
+alive forever. We drop dead pids from that file before every attach.
+
+Environment:
+- SCHEMA_STUDIO_HOME: the studio's home folder (default ~/.schema-studio).
+- SCHEMA_STUDIO_SANDBOX_URL: a PostgreSQL superuser URL to use instead of the embedded
+  server for sandboxes and scratch databases (e.g. a server with more extensions).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import secrets
+import threading
+from pathlib import Path
+
+import psycopg
+from psycopg import conninfo
+
+from studio.sql import ident
+
+log = logging.getLogger(__name__)
+
+HOME_ENV = "SCHEMA_STUDIO_HOME"
+SANDBOX_URL_ENV = "SCHEMA_STUDIO_SANDBOX_URL"
+
+_lock = threading.Lock()
+_server = None
+
+
+def home() -> Path:
+    path = Path(os.environ.get(HOME_ENV) or Path.home() / ".schema-studio").expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def prune_stale_holders(pgdata: Path) -> list[int]:
+    """Remove pids of dead processes from pgserver's holder list; returns the removed pids."""
+    holders = pgdata / ".handle_pids.json"
+    if not holders.exists():
+        return []
+    try:
+        pids = json.loads(holders.read_text() or "[]")
+    except (OSError, ValueError):
+        pids = []
+    alive = [p for p in pids if _pid_alive(int(p))]
+    if alive != pids:
+        holders.write_text(json.dumps(alive))
+    return [p for p in pids if p not in alive]
+
+
+def _embedded():
+    global _server
+    with _lock:
+        if _server is None:
+            import pgserver
+
+            pgdata = home() / "pgdata"
+            pgdata.mkdir(parents=True, exist_ok=True)
+            with open(home() / ".pgserver.lock", "w") as lockfile:
+                fcntl.flock(lockfile, fcntl.LOCK_EX)
+                try:
+                    prune_stale_holders(pgdata)
+                    _server = pgserver.get_server(pgdata, cleanup_mode="stop")
+                finally:
+                    fcntl.flock(lockfile, fcntl.LOCK_UN)
+        return _server
+
+
+def admin_url(database: str = "postgres") -> str:
+    """A superuser libpq URL for `database` on the sandbox server (embedded unless overridden)."""
+    override = os.environ.get(SANDBOX_URL_ENV)
+    if override:
+        return conninfo.make_conninfo(override, dbname=database)
+    return _embedded().get_uri(database)
+
+
+def is_embedded() -> bool:
+    return not os.environ.get(SANDBOX_URL_ENV)
+
+
+def pg_bin(name: str) -> str:
+    """Path of a PostgreSQL client program shipped with pgserver (psql, pg_dump)."""
+    from pgserver.utils import POSTGRES_BIN_PATH
+
+    return str(Path(POSTGRES_BIN_PATH) / name)
+
+
+def connect(database: str = "postgres", *, autocommit: bool = True, **kwargs) -> psycopg.Connection:
+    return psycopg.connect(admin_url(database), autocommit=autocommit, **kwargs)
+
+
+def create_database(prefix: str = "scratch") -> str:
+    name = f"studio_{prefix}_{secrets.token_hex(6)}"
+    with connect() as conn:
+        conn.execute(f"CREATE DATABASE {ident(name)}")
+    return name
+
+
+def drop_database(name: str) -> None:
+    with connect() as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {ident(name)} WITH (FORCE)")
+
+
+@contextlib.contextmanager
+def scratch_database(prefix: str = "scratch"):
+    """A fresh database on the sandbox server, dropped afterwards. Yields its name."""
+    name = create_database(prefix)
+    try:
+        yield name
+    finally:
+        try:
+            drop_database(name)
+        except psycopg.Error as exc:  # never hide the caller's own error behind cleanup
+            log.warning("could not drop scratch database %s: %s", name, exc)

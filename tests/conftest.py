@@ -1,0 +1,65 @@
+"""Shared fixtures: every test runs against the real embedded PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+os.environ.setdefault("SCHEMA_STUDIO_HOME", str(ROOT / ".schema-studio"))
+
+
+@pytest.fixture
+def scratch_db():
+    """A fresh database on the embedded server; yields a function that runs trusted SQL in it."""
+    from studio.sources import embedded
+
+    with embedded.scratch_database("test") as name:
+        yield ScratchDB(name)
+
+
+class ScratchDB:
+    def __init__(self, name: str):
+        from studio.sources import embedded
+
+        self.name = name
+        self.url = embedded.admin_url(name)
+
+    def execute(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def query(self, sql: str, params=None) -> list[tuple]:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def catalog(self, **kwargs):
+        from studio.sources import postgres
+
+        return postgres.introspect(self.url, **kwargs)
+
+
+@pytest.fixture
+def catalog_of(scratch_db):
+    """Load trusted DDL into a scratch database and return its Catalog."""
+
+    def load(sql: str, **kwargs):
+        scratch_db.execute(sql)
+        return scratch_db.catalog(**kwargs)
+
+    return load
+
+
+def corpus_file(name: str) -> Path:
+    path = CORPUS / name
+    if not path.exists():
+        pytest.skip(f"corpus file {path} is absent (it ships in ../shared/corpus beside the repo; CI has it)")
+    return path

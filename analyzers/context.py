@@ -1,0 +1,165 @@
+"""What rules read: the catalog, the configuration, and facts derived once per run.
+
+Derived facts (tenant tables, implied foreign keys, index cover) are shared by several
+rules, the ERD and the data checks, so they live here and are computed lazily, once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from analyzers import naming
+from studio.catalog import Catalog, Column, ForeignKey, Table
+
+INTEGER_TYPES = {"smallint": "int", "integer": "int", "bigint": "int"}
+STRING_TYPES = {"text", "character varying", "character", "citext", "name"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The analysis settings a rule may read (the config file fills them)."""
+
+    tenant_column: str = "tenant_id"
+    tenant_table: str | None = None  # schema-qualified, or None to find `tenants` / `tenant`
+    natural_key_names: tuple[str, ...] = ()  # extra column names that name a row's business identity
+    tenancy_model: str | None = None  # "rls" when the user chose it in the design
+    growing_tables: tuple[str, ...] = ()  # schema-qualified tables the user marks as growing
+    cascade_threshold: int = 5  # tables reachable by ON DELETE CASCADE before it is worth a look
+
+
+@dataclass(frozen=True)
+class ImpliedForeignKey:
+    table: str
+    column: str
+    ref_table: str
+    ref_column: str
+
+
+def type_family(column: Column) -> str:
+    """A comparable family: integers together, strings together, otherwise the base type."""
+    base = (column.base_type or column.type).split("(")[0].strip()
+    if base in INTEGER_TYPES:
+        return "int"
+    if base in STRING_TYPES:
+        return "text"
+    return base
+
+
+@dataclass
+class Context:
+    catalog: Catalog
+    settings: Settings = field(default_factory=Settings)
+
+    # Tenancy --------------------------------------------------------------------------------------
+
+    @cached_property
+    def tenant_table(self) -> Table | None:
+        if self.settings.tenant_table:
+            return self.catalog.resolve(self.settings.tenant_table)
+        for name in ("tenants", "tenant"):
+            found = [t for t in self.catalog.stored_tables if t.name.lower() == name and t.kind != "partition"]
+            if len(found) == 1:
+                return found[0]
+        return None
+
+    def tenant_column(self, table: Table) -> str | None:
+        """The column that says which tenant a row belongs to, if any."""
+        if self.tenant_table is not None and table.qualified == self.tenant_table.qualified:
+            return None
+        if table.column(self.settings.tenant_column) is not None:
+            return self.settings.tenant_column
+        if self.tenant_table is not None:
+            for fk in table.foreign_keys:
+                if fk.ref_table == self.tenant_table.qualified and len(fk.columns) == 1:
+                    return fk.columns[0]
+        return None
+
+    @cached_property
+    def tenant_tables(self) -> tuple[Table, ...]:
+        """Stored tables that carry a tenant column (partitions are covered by their parent)."""
+        return tuple(
+            t for t in self.catalog.stored_tables if t.kind != "partition" and self.tenant_column(t) is not None
+        )
+
+    @cached_property
+    def rls_adopted(self) -> bool:
+        """The database isolates tenants with RLS (some tenant table has it on) or the user chose RLS."""
+        return self.settings.tenancy_model == "rls" or any(t.rls_enabled for t in self.tenant_tables)
+
+    # Foreign keys ---------------------------------------------------------------------------------
+
+    @cached_property
+    def _tables_by_fold(self) -> dict[str, list[Table]]:
+        index: dict[str, list[Table]] = {}
+        for t in self.catalog.stored_tables:
+            if t.kind != "partition":
+                index.setdefault(naming.fold(t.name), []).append(t)
+        return index
+
+    def tables_named_like(self, stem: str, schema: str) -> list[Table]:
+        """Tables a `<stem>_id` column may point at; same schema first, then any schema."""
+        found = []
+        for form in naming.plural_forms(naming.fold(stem)):
+            found.extend(self._tables_by_fold.get(form, ()))
+        same = [t for t in found if t.schema == schema]
+        return same or found
+
+    @cached_property
+    def implied_foreign_keys(self) -> tuple[ImpliedForeignKey, ...]:
+        """`<x>_id` columns with no FK that point at a table `<x>`/`<x>s` by its single-column PK."""
+        implied = []
+        for table in self.catalog.stored_tables:
+            if table.kind == "partition":
+                continue
+            in_fk = {c for fk in table.foreign_keys for c in fk.columns}
+            own_pk = table.primary_key.columns if table.primary_key else ()
+            folded = {naming.fold(c.name) for c in table.columns}
+            for column in table.columns:
+                stem = naming.id_stem(column.name)
+                if stem is None or column.name in in_fk or own_pk == (column.name,):
+                    continue
+                if naming.fold(stem) + "type" in folded:  # polymorphic pair: <x>_type beside <x>_id
+                    continue
+                targets = [
+                    t
+                    for t in self.tables_named_like(stem, table.schema)
+                    if t.primary_key is not None
+                    and len(t.primary_key.columns) == 1
+                    and t.qualified != table.qualified
+                    and type_family(t.column(t.primary_key.columns[0])) == type_family(column)
+                ]
+                if len(targets) == 1:
+                    target = targets[0]
+                    implied.append(
+                        ImpliedForeignKey(table.qualified, column.name, target.qualified, target.primary_key.columns[0])
+                    )
+        return tuple(implied)
+
+    def references(self, table: Table) -> list[tuple[tuple[str, ...], str, tuple[str, ...], bool]]:
+        """Declared and implied references of a table: (columns, ref_table, ref_columns, declared)."""
+        refs = [(fk.columns, fk.ref_table, fk.ref_columns, True) for fk in table.foreign_keys]
+        refs += [
+            ((i.column,), i.ref_table, (i.ref_column,), False)
+            for i in self.implied_foreign_keys
+            if i.table == table.qualified
+        ]
+        return refs
+
+    # Indexes --------------------------------------------------------------------------------------
+
+    @staticmethod
+    def is_led_by(table: Table, columns) -> bool:
+        """Some valid, non-partial index (PK and unique constraints included) leads with `columns`."""
+        wanted = set(columns)
+        n = len(wanted)
+        for index in table.indexes:
+            if not index.valid or index.predicate:
+                continue
+            lead = index.column_keys[:n]
+            if len(lead) == n and None not in lead and set(lead) == wanted:
+                return True
+        return False
+
+    def foreign_keys_to(self, qualified: str) -> list[tuple[Table, ForeignKey]]:
+        return [(t, fk) for t in self.catalog.tables for fk in t.foreign_keys if fk.ref_table == qualified]

@@ -1,0 +1,3 @@
+"""indexes rules."""
+
+from analyzers.registry import rule  # noqa: F401

@@ -1,0 +1,3 @@
+"""keys rules."""
+
+from analyzers.registry import rule  # noqa: F401

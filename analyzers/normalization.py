@@ -1,0 +1,3 @@
+"""normalization rules."""
+
+from analyzers.registry import rule  # noqa: F401

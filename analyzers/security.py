@@ -1,0 +1,3 @@
+"""security rules."""
+
+from analyzers.registry import rule  # noqa: F401

@@ -1,0 +1,3 @@
+"""tenancy rules."""
+
+from analyzers.registry import rule  # noqa: F401

@@ -1,0 +1,3 @@
+"""types rules."""
+
+from analyzers.registry import rule  # noqa: F401

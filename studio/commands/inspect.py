@@ -1,0 +1,27 @@
+"""`schema-studio inspect`: the model as JSON or text."""
+
+from __future__ import annotations
+
+import json
+
+from studio.commands.common import add_output_argument, add_source_arguments, open_from_args, write_output
+
+
+def add_parser(sub) -> None:
+    parser = sub.add_parser("inspect", help="read a schema and print its model")
+    add_source_arguments(parser)
+    parser.add_argument("--format", choices=("json", "text"), default="json")
+    add_output_argument(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    source = open_from_args(args)
+    if args.format == "json":
+        out = json.dumps(source.catalog.to_dict(), indent=2, ensure_ascii=False)
+    else:
+        from studio.summary import catalog_text
+
+        out = catalog_text(source.catalog)
+    write_output(args, out)
+    return 0

@@ -44,6 +44,7 @@ def last_word(name: str) -> str:
     return parts[-1].lower() if parts else name.lower()
 
 
+_NOT_REFERENCES = {"uuid", "guid", "oid", "xid", "pid", "paid", "valid", "void", "rfid", "said"}
 _ID_SUFFIX = re.compile(r"^(?P<stem>.+?)_?id$", re.IGNORECASE)
 
 
@@ -53,7 +54,7 @@ def id_stem(column: str) -> str | None:
     if not m:
         return None
     stem = m.group("stem").rstrip("_")
-    if not stem or stem.lower() in {"u", "gu", "o"}:  # uuid, guid, oid are not references
+    if not stem or column.lower() in _NOT_REFERENCES:
         return None
     return stem
 

@@ -1,0 +1,488 @@
+"""A live PostgreSQL (13 to 17) read into a Catalog, read-only, with a fixed number of queries.
+
+Each object kind has one catalog query in `queries/*.sql`, batched over every table at once,
+so the number of round trips does not grow with the schema. The queries share a scope
+(`queries/_scope.sql`: user schemas, optionally filtered, without extension-owned objects)
+and run in one read-only, repeatable-read transaction, so they see one snapshot.
+
+Connection strings may be libpq URLs, SQLAlchemy URLs (`postgresql+psycopg://`,
+`postgresql+psycopg2://`, `postgres://`) or `key=value` conninfo. Passwords never leave this
+module: labels and error messages go through `redact()`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from functools import cache
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import psycopg
+from psycopg import conninfo as pg_conninfo
+
+from studio.catalog import (
+    Catalog,
+    CheckConstraint,
+    Column,
+    Domain,
+    EnumType,
+    ExclusionConstraint,
+    ForeignKey,
+    Function,
+    Index,
+    IndexKey,
+    Note,
+    Partitioning,
+    Policy,
+    PrimaryKey,
+    Schema,
+    Table,
+    Trigger,
+    UniqueConstraint,
+)
+from studio.catalog import Sequence as SequenceInfo
+from studio.errors import SourceError
+
+APPLICATION_NAME = "schema-studio"
+QUERIES = Path(__file__).with_name("queries")
+
+_SCHEME = re.compile(r"^(postgres|postgresql)(\+[A-Za-z0-9_]+)?://", re.IGNORECASE)
+_KIND = {"r": "table", "p": "partitioned_table", "v": "view", "m": "materialized_view", "f": "foreign_table"}
+_PERSISTENCE = {"p": "permanent", "u": "unlogged", "t": "temporary"}
+_FK_ACTION = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+_FK_MATCH = {"s": "SIMPLE", "f": "FULL", "p": "PARTIAL"}
+_POLICY_COMMAND = {"*": "ALL", "r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE"}
+_STRATEGY = {"r": "range", "l": "list", "h": "hash"}
+_FUNCTION_KIND = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window"}
+_IDENTITY = {"a": "always", "d": "by default"}
+
+
+# Connection strings ----------------------------------------------------------------------------
+
+
+def is_url(dsn: str) -> bool:
+    return bool(_SCHEME.match(dsn.strip()))
+
+
+def libpq_dsn(dsn: str) -> str:
+    """The connection string libpq understands: SQLAlchemy's `+driver` and `postgres://` unified."""
+    dsn = dsn.strip()
+    return _SCHEME.sub("postgresql://", dsn, count=1) if is_url(dsn) else dsn
+
+
+def redact(dsn: str) -> str:
+    """The connection string without its password (safe to show, log or store)."""
+    dsn = dsn.strip()
+    if is_url(dsn):
+        parts = urlsplit(dsn)
+        netloc = parts.netloc
+        if "@" in netloc:
+            userinfo, _, hosts = netloc.rpartition("@")
+            user = userinfo.split(":", 1)[0]
+            netloc = f"{user}@{hosts}" if user else hosts
+        query = urlencode(
+            [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() != "password"],
+            safe="/",
+        )
+        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    try:
+        params = pg_conninfo.conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError:
+        return "<unreadable connection string>"
+    params.pop("password", None)
+    return pg_conninfo.make_conninfo(**{k: str(v) for k, v in params.items()})
+
+
+def _password(dsn: str) -> str | None:
+    try:
+        return pg_conninfo.conninfo_to_dict(libpq_dsn(dsn)).get("password") or None
+    except psycopg.ProgrammingError:
+        return None
+
+
+def _scrub(text: str, dsn: str) -> str:
+    password = _password(dsn)
+    if password:
+        text = text.replace(str(password), "***")
+    return text
+
+
+def _connect_failure(exc: psycopg.Error, dsn: str, connect_timeout_s: int) -> SourceError:
+    """One line naming the server and saying what to do, never the password."""
+    where = redact(dsn)
+    raw = str(exc)
+    low = raw.lower()
+    user = re.search(r'for user "([^"]*)"', raw)
+    if "password authentication failed" in low:
+        who = user.group(1) if user else "?"
+        msg = f"password authentication failed for user {who} at {where}: check the user name and password"
+    elif "no password supplied" in low:
+        msg = f"{where} asks for a password: put it in the URL, PGPASSWORD or ~/.pgpass"
+    elif (m := re.search(r'role "([^"]*)" does not exist', raw)) is not None:
+        msg = f"role {m.group(1)} does not exist at {where}: check the user name"
+    elif (m := re.search(r'database "([^"]*)" does not exist', raw)) is not None:
+        msg = f"database {m.group(1)} does not exist at {where}: check the database name"
+    elif "timeout expired" in low or "timed out" in low:
+        msg = (
+            f"could not connect to {where} within the connect timeout of {connect_timeout_s} s "
+            "(is the host reachable? raise the connect timeout for a slow network)"
+        )
+    elif "connection refused" in low:
+        msg = f"could not connect to {where}: connection refused (is the server running and reachable?)"
+    elif "no such file or directory" in low:
+        msg = f"could not connect to {where}: no server socket there (is the server running? check the host)"
+    elif "could not translate host name" in low or "name or service not known" in low:
+        msg = f"could not connect to {where}: unknown host name (check the host)"
+    elif "no pg_hba.conf entry" in low:
+        msg = f"{where} does not accept this user from here (no pg_hba.conf entry): ask its administrator"
+    elif "invalid" in low and ("connection" in low or "dsn" in low or "uri" in low):
+        msg = f"not a valid PostgreSQL connection string {where}: use postgresql://user@host:5432/dbname"
+    else:
+        first = next((line.strip() for line in raw.splitlines() if line.strip()), type(exc).__name__)
+        msg = f"could not connect to {where}: {first}"
+    return SourceError(_scrub(msg, dsn))
+
+
+@contextlib.contextmanager
+def connect_readonly(
+    url: str, *, statement_timeout_ms: int = 60000, connect_timeout_s: int = 10
+) -> Iterator[psycopg.Connection]:
+    """A connection inside a READ ONLY, REPEATABLE READ transaction with a statement timeout.
+
+    The transaction is rolled back and the connection closed on exit. Connection failures
+    become a one-line SourceError without the password.
+    """
+    dsn = libpq_dsn(url)
+    try:
+        params = pg_conninfo.conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError:
+        raise SourceError(
+            "the connection string is not a PostgreSQL URL or key=value conninfo: "
+            "use postgresql://user@host:5432/dbname"
+        ) from None
+    timeout = int(params.get("connect_timeout") or connect_timeout_s)
+    try:
+        conn = psycopg.connect(
+            dsn, autocommit=False, connect_timeout=timeout, application_name=APPLICATION_NAME
+        )
+    except psycopg.Error as exc:
+        raise _connect_failure(exc, url, timeout) from None
+    try:
+        conn.read_only = True
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        conn.execute(
+            "SELECT set_config('statement_timeout', %s, false),"
+            " set_config('default_transaction_read_only', 'on', false)",
+            (f"{int(statement_timeout_ms)}ms",),
+        )
+        yield conn
+    finally:
+        with contextlib.suppress(psycopg.Error):
+            conn.rollback()
+        conn.close()
+
+
+# Queries ---------------------------------------------------------------------------------------
+
+
+@cache
+def query_text(name: str, server_version_num: int = 160000) -> str:
+    """The catalog query `queries/<name>.sql`, with the shared scope and version switches spliced in."""
+    text = (QUERIES / f"{name}.sql").read_text(encoding="utf-8")
+    scope = (QUERIES / "_scope.sql").read_text(encoding="utf-8")
+    nulls_not_distinct = "ci.indnullsnotdistinct" if name == "constraints" else "i.indnullsnotdistinct"
+    if server_version_num < 150000:
+        nulls_not_distinct = "false"
+    return text.replace("__SCOPE__", scope.strip()).replace("__NULLS_NOT_DISTINCT__", nulls_not_distinct)
+
+
+def _run(conn: psycopg.Connection, name: str, version: int, params: dict) -> list[tuple]:
+    with conn.cursor() as cur:
+        cur.execute(query_text(name, version), params)
+        return cur.fetchall()
+
+
+def _vector(text: str | None) -> list[int]:
+    """int2vector / int2[] text output ("1 2 0" or "{1,2}") as ints."""
+    if not text:
+        return []
+    return [int(x) for x in text.strip("{}").replace(",", " ").split()]
+
+
+# Introspection ---------------------------------------------------------------------------------
+
+
+def introspect(
+    url: str,
+    *,
+    schemas: Sequence[str] | None = None,
+    statement_timeout_ms: int = 60000,
+    connect_timeout_s: int = 10,
+) -> Catalog:
+    """Read every table, constraint, index, policy, type, sequence and function in scope."""
+    params = {"schemas": list(schemas) if schemas else None}
+    label = redact(url)
+    with connect_readonly(
+        url, statement_timeout_ms=statement_timeout_ms, connect_timeout_s=connect_timeout_s
+    ) as conn:
+        try:
+            database, server_version, version = conn.execute(query_text("server")).fetchone()
+            rows = {
+                name: _run(conn, name, version, params)
+                for name in (
+                    "schemas",
+                    "tables",
+                    "columns",
+                    "types",
+                    "constraints",
+                    "indexes",
+                    "triggers",
+                    "policies",
+                    "enums",
+                    "domains",
+                    "sequences",
+                    "functions",
+                    "extensions",
+                )
+            }
+        except psycopg.errors.QueryCanceled:
+            raise SourceError(
+                f"reading the catalog of {label} took longer than the statement timeout of "
+                f"{statement_timeout_ms} ms: raise the statement timeout or narrow it with --schema"
+            ) from None
+        except psycopg.Error as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise SourceError(_scrub(f"could not read the catalog of {label}: {first}", url)) from None
+    return _assemble(rows, database=database, server_version=server_version, source=label)
+
+
+def _assemble(rows: dict[str, list[tuple]], *, database: str, server_version: str, source: str) -> Catalog:
+    notes: list[Note] = []
+    columns, attnames = _columns(rows["columns"], _type_resolver(rows["types"]))
+    constraints = _constraints(rows["constraints"], attnames)
+    indexes = _indexes(rows["indexes"], attnames)
+    triggers = _group(rows["triggers"], lambda r: Trigger(r[1], r[2], r[3], r[4]))
+    policies = _group(
+        rows["policies"], lambda r: Policy(r[1], _POLICY_COMMAND[r[2]], tuple(r[3]), r[4], r[5], r[6])
+    )
+
+    tables: list[Table] = []
+    for r in rows["tables"]:
+        (oid, schema, name, relkind, is_partition, persistence, rls, rls_forced, tuples, size,
+         comment, view_def, bound, parents, strategy, partkey, partcols, can_select) = r  # fmt: skip
+        qualified = f"{schema}.{name}"
+        if not can_select:
+            notes.append(
+                Note("warning", f"no SELECT privilege on {qualified}: its rows cannot be checked", qualified)
+            )
+        cons = constraints.get(oid, {})
+        tables.append(
+            Table(
+                schema=schema,
+                name=name,
+                kind="partition" if is_partition else _KIND[relkind],
+                columns=columns.get(oid, ()),
+                primary_key=cons.get("p"),
+                uniques=tuple(cons.get("u", ())),
+                foreign_keys=tuple(cons.get("f", ())),
+                checks=tuple(cons.get("c", ())),
+                exclusions=tuple(cons.get("x", ())),
+                indexes=indexes.get(oid, ()),
+                triggers=triggers.get(oid, ()),
+                rls_enabled=rls,
+                rls_forced=rls_forced,
+                policies=policies.get(oid, ()),
+                partitioning=Partitioning(_STRATEGY[strategy], partkey, tuple(partcols)) if strategy else None,
+                partition_of=parents[0] if is_partition and parents else None,
+                partition_bound=bound,
+                inherits=() if is_partition else tuple(parents),
+                persistence=_PERSISTENCE.get(persistence, "permanent"),
+                row_estimate=tuples,
+                total_bytes=size,
+                comment=comment,
+                view_definition=view_def,
+            )
+        )
+
+    sequences = []
+    for schema, name, data_type, max_value, readable, last_value, owned_by in rows["sequences"]:
+        if not readable:
+            notes.append(
+                Note("warning", f"cannot read sequence {schema}.{name}: its last value is unknown",
+                     f"{schema}.{name}")
+            )
+        sequences.append(SequenceInfo(schema, name, data_type, last_value, max_value, owned_by))
+
+    return Catalog(
+        tables=_roll_up_partitions(tables),
+        schemas=tuple(Schema(n, c) for n, c in rows["schemas"]),
+        enums=tuple(EnumType(s, n, tuple(labels)) for s, n, labels in rows["enums"]),
+        domains=tuple(
+            Domain(s, n, base, nullable, default, tuple(checks))
+            for s, n, base, nullable, default, checks in rows["domains"]
+        ),
+        sequences=tuple(sequences),
+        functions=tuple(
+            Function(s, n, args, returns, lang, _FUNCTION_KIND.get(kind, "function"), secdef, tuple(cfg), body)
+            for s, n, args, returns, lang, kind, secdef, cfg, body in rows["functions"]
+        ),
+        extensions=tuple(r[0] for r in rows["extensions"]),
+        notes=tuple(notes),
+        source=source,
+        server_version=server_version,
+        database=database,
+    )
+
+
+def _group(rows: list[tuple], make) -> dict[int, tuple]:
+    grouped: dict[int, list] = defaultdict(list)
+    for r in rows:
+        grouped[r[0]].append(make(r))
+    return {k: tuple(v) for k, v in grouped.items()}
+
+
+def _type_resolver(rows: list[tuple]):
+    """type oid -> (base type name, category, is_array), looking through domains and arrays."""
+    types = {r[0]: r for r in rows}
+    resolved: dict[int, tuple[str, str, bool]] = {}
+
+    def through_domains(oid: int) -> int:
+        seen = 0
+        while oid in types and types[oid][1] == "d" and seen < 32:
+            oid, seen = types[oid][2], seen + 1
+        return oid
+
+    def resolve(oid: int) -> tuple[str, str, bool]:
+        if oid not in resolved:
+            base = through_domains(oid)
+            is_array = False
+            if base in types and types[base][4] == "A" and types[base][3]:
+                base, is_array = through_domains(types[base][3]), True
+            row = types.get(base)
+            resolved[oid] = (row[5], row[4], is_array) if row else ("", "", is_array)
+        return resolved[oid]
+
+    return resolve
+
+
+def _columns(rows: list[tuple], resolve) -> tuple[dict[int, tuple[Column, ...]], dict[int, dict[int, str]]]:
+    by_table: dict[int, list[Column]] = defaultdict(list)
+    attnames: dict[int, dict[int, str]] = defaultdict(dict)
+    for relid, attnum, name, type_, typid, nullable, default, identity, generated, coll, comment, seq in rows:
+        base, category, is_array = resolve(typid)
+        by_table[relid].append(
+            Column(
+                name=name,
+                type=type_,
+                nullable=nullable,
+                default=None if generated else default,
+                identity=_IDENTITY.get(identity),
+                sequence=seq,
+                generated=default if generated else None,
+                collation=coll,
+                comment=comment,
+                category=category,
+                base_type=base,
+                is_array=is_array,
+            )
+        )
+        attnames[relid][attnum] = name
+    return {k: tuple(v) for k, v in by_table.items()}, attnames
+
+
+def _constraints(rows: list[tuple], attnames: dict[int, dict[int, str]]) -> dict[int, dict[str, object]]:
+    out: dict[int, dict[str, object]] = defaultdict(dict)
+    for (relid, name, kind, conkey, ref_table, ref_columns, on_delete, on_update, match,
+         deferrable, deferred, validated, definition, nulls_not_distinct) in rows:  # fmt: skip
+        names = attnames.get(relid, {})
+        cols = tuple(names.get(n, str(n)) for n in _vector(conkey))
+        slot = out[relid]
+        if kind == "p":
+            slot["p"] = PrimaryKey(name, cols)
+        elif kind == "u":
+            slot.setdefault("u", []).append(UniqueConstraint(name, cols, bool(nulls_not_distinct), deferrable))
+        elif kind == "f":
+            slot.setdefault("f", []).append(
+                ForeignKey(
+                    name, cols, ref_table, tuple(ref_columns), _FK_ACTION[on_delete], _FK_ACTION[on_update],
+                    _FK_MATCH[match], deferrable, deferred, validated,
+                )
+            )
+        elif kind == "c":
+            slot.setdefault("c", []).append(CheckConstraint(name, definition, cols, validated))
+        elif kind == "x":
+            slot.setdefault("x", []).append(ExclusionConstraint(name, definition, cols))
+    return out
+
+
+def _indexes(rows: list[tuple], attnames: dict[int, dict[int, str]]) -> dict[int, tuple[Index, ...]]:
+    by_table: dict[int, list[Index]] = defaultdict(list)
+    for (relid, name, nkeys, indkey, indoption, expressions, opclasses, collations, unique, primary,
+         constraint, method, predicate, valid, nulls_not_distinct, definition, size) in rows:  # fmt: skip
+        names = attnames.get(relid, {})
+        attnums = _vector(indkey)
+        options = _vector(indoption)
+        keys = []
+        for pos in range(nkeys):
+            attnum = attnums[pos]
+            option = options[pos] if pos < len(options) else 0
+            column = names.get(attnum) if attnum else None
+            keys.append(
+                IndexKey(
+                    expression=column if column is not None else (expressions[pos] or ""),
+                    column=column,
+                    descending=bool(option & 1),
+                    nulls_first=bool(option & 2),
+                    opclass=opclasses[pos] if pos < len(opclasses) else None,
+                    collation=collations[pos] if pos < len(collations) else None,
+                )
+            )
+        include = tuple(names.get(n, str(n)) for n in attnums[nkeys:])
+        by_table[relid].append(
+            Index(
+                name, tuple(keys), unique, primary, constraint, method, predicate, include, valid,
+                bool(nulls_not_distinct), definition, size,
+            )
+        )
+    return {k: tuple(v) for k, v in by_table.items()}
+
+
+def _roll_up_partitions(tables: list[Table]) -> tuple[Table, ...]:
+    """A partitioned table stores nothing itself: its size (and, when never analyzed, its row
+    estimate) is the sum over its partitions, recursively."""
+    import dataclasses
+
+    children: dict[str, list[Table]] = defaultdict(list)
+    for t in tables:
+        if t.partition_of:
+            children[t.partition_of].append(t)
+    if not children:
+        return tuple(tables)
+    by_name = {t.qualified: t for t in tables}
+
+    def totals(name: str, depth: int = 0) -> tuple[int | None, int | None]:
+        t = by_name[name]
+        if name not in children or depth > 64:
+            return t.total_bytes, t.row_estimate
+        size_sum, rows_sum = 0, 0
+        any_size = any_rows = False
+        for child in children[name]:
+            size, rows = totals(child.qualified, depth + 1)
+            if size is not None:
+                size_sum, any_size = size_sum + size, True
+            if rows is not None:
+                rows_sum, any_rows = rows_sum + rows, True
+        own_rows = t.row_estimate
+        return (size_sum if any_size else None), (own_rows if own_rows is not None else
+                                                   (rows_sum if any_rows else None))
+
+    out = []
+    for t in tables:
+        if t.partitioning is not None and t.qualified in children:
+            size, rows = totals(t.qualified)
+            t = dataclasses.replace(t, total_bytes=size, row_estimate=rows)
+        out.append(t)
+    return tuple(out)

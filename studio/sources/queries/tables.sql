@@ -1,0 +1,33 @@
+WITH __SCOPE__
+SELECT c.oid,
+       rel.nspname,
+       c.relname,
+       c.relkind,
+       c.relispartition,
+       c.relpersistence,
+       c.relrowsecurity,
+       c.relforcerowsecurity,
+       CASE WHEN c.relkind IN ('r', 'p', 'm') AND c.reltuples >= 0 THEN c.reltuples::bigint END,
+       CASE WHEN c.relkind IN ('r', 'm') THEN pg_total_relation_size(c.oid) END,
+       d.description,
+       CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END,
+       pg_get_expr(c.relpartbound, c.oid),
+       ARRAY(SELECT pn.nspname || '.' || pc.relname
+             FROM pg_inherits i
+             JOIN pg_class pc ON pc.oid = i.inhparent
+             JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+             WHERE i.inhrelid = c.oid
+             ORDER BY i.inhseqno),
+       pt.partstrat,
+       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
+       ARRAY(SELECT a.attname
+             FROM unnest(pt.partattrs::int2[]) WITH ORDINALITY k(attnum, ord)
+             LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+             ORDER BY k.ord),
+       has_table_privilege(c.oid, 'SELECT')
+FROM rel
+JOIN pg_class c ON c.oid = rel.oid
+LEFT JOIN pg_description d
+       ON d.classoid = 'pg_class'::regclass AND d.objoid = c.oid AND d.objsubid = 0
+LEFT JOIN pg_partitioned_table pt ON pt.partrelid = c.oid
+ORDER BY rel.nspname, c.relname

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from studio.commands.common import add_output_argument, add_source_arguments, open_from_args, write_output
+from studio.summary import catalog_text, inspect_json
 
 
 def add_parser(sub) -> None:
@@ -18,10 +19,8 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     source = open_from_args(args)
     if args.format == "json":
-        out = json.dumps(source.catalog.to_dict(), indent=2, ensure_ascii=False)
+        out = json.dumps(inspect_json(source.catalog), indent=2, ensure_ascii=False)
     else:
-        from studio.summary import catalog_text
-
         out = catalog_text(source.catalog)
     write_output(args, out)
     return 0

@@ -1,0 +1,676 @@
+"""Data rules: what the rows say (orphans, repeated natural keys, never-NULL columns, drifted copies).
+
+Data rules are registered in the same registry as the static ones, with `needs="data"`.
+Their check function stays pure: it takes a `DataContext` (the static `Context`, the run's
+options and each table's row estimate) and returns `Probe`s, each one set-based SELECT
+over one object plus the function that reads its single result row into `Hit`s. All I/O
+lives in `run_data_checks`, which runs every probe read-only, one statement at a time,
+under a per-statement timeout, an overall time budget, progress reporting and a cancel
+token. A probe that does not finish becomes a Report note ("not checked: ..."), never a
+silent pass.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+
+import psycopg
+
+from analyzers import data_queries as q
+from analyzers import naming
+from analyzers.context import Context
+from analyzers.engine import AnalysisConfig, Report, finish, select_rules, sort_key
+from analyzers.registry import REGISTRY, Finding, Hit, rule
+from studio.catalog import Catalog, Table
+from studio.progress import CancelToken, NullProgress, Progress
+from studio.sql import constraint_name, ident, qualified_name
+
+# Options and context --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DataOptions:
+    statement_timeout_s: float = 30.0  # per check
+    budget_s: float = 600.0  # the whole run
+    sample_threshold: int = 5_000_000  # rows (reltuples) above which a table is sampled
+    exact: bool = False  # never sample
+    never_null_min_rows: int = 10  # column-never-null says nothing about smaller tables
+    contradicted_below: float = 0.5  # an implied FK whose values mostly have no parent is not one
+
+
+@dataclass(frozen=True)
+class RowEstimate:
+    rows: int
+    analyzed: bool  # False: guessed from the heap size, the table was never analyzed
+
+
+GUESSED_BYTES_PER_ROW = 64  # small on purpose: an unanalyzed table is rather sampled than scanned whole
+
+
+@dataclass
+class DataContext:
+    context: Context
+    options: DataOptions = field(default_factory=DataOptions)
+    estimates: dict[str, RowEstimate] = field(default_factory=dict)
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.context.catalog
+
+    def sample_for(self, table: str) -> q.Sample | None:
+        """TABLESAMPLE for a table above the threshold, at a rate that reads about threshold rows."""
+        estimate = self.estimates.get(table)
+        if self.options.exact or estimate is None or estimate.rows <= self.options.sample_threshold:
+            return None
+        percent = max(0.01, round(100.0 * self.options.sample_threshold / estimate.rows, 2))
+        return q.Sample(percent)
+
+    def checked_tables(self) -> Iterator[Table]:
+        """Tables whose rows we read: plain and partitioned tables (a parent covers its partitions)."""
+        for table in self.catalog.tables:
+            if table.kind in ("table", "partitioned_table"):
+                yield table
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How many child values of an implied FK exist in the parent (the data's vote on the guess)."""
+
+    table: str
+    column: str
+    ref_table: str
+    ref_column: str
+    checked: int
+    matched: int
+    sample: q.Sample | None = None
+
+    @property
+    def share(self) -> float:
+        return self.matched / self.checked if self.checked else 1.0
+
+
+@dataclass(frozen=True)
+class Probe:
+    table: str  # the progress unit
+    label: str
+    sql: str
+    read: Callable[[tuple], Iterable[Hit | Coverage]]
+    sample: q.Sample | None = None
+
+
+# Shared wording -------------------------------------------------------------------------------
+
+
+def _n(value: int) -> str:
+    return f"{value:,}"
+
+
+def _sampled(sample: q.Sample | None, checked: int | None = None) -> str:
+    if sample is None:
+        return ""
+    rows = f", {_n(checked)} rows checked" if checked is not None else ""
+    return f" (sampled: TABLESAMPLE SYSTEM at {sample.percent:g}% of pages{rows}; --exact reads every row)"
+
+
+def _sample_details(sample: q.Sample | None) -> tuple[tuple[str, object], ...]:
+    return (("sampled", sample is not None), ("sample_percent", sample.percent if sample else None))
+
+
+def _examples(values) -> str:
+    return ", ".join(str(v) for v in values)
+
+
+def _comment(*lines: str) -> str:
+    return "\n".join(f"-- {line}" if line else "--" for line in lines)
+
+
+# orphaned-rows ---------------------------------------------------------------------------------
+
+
+@rule(
+    "orphaned-rows",
+    severity="error",
+    category="data",
+    title="Rows point at parents that do not exist",
+    explanation="""Some rows reference a parent row that does not exist. Reports and joins silently drop
+    or miscount them, and a foreign key cannot be added or validated until they are deleted, re-pointed
+    or their parents restored.""",
+    needs="data",
+)
+def orphaned_rows(dctx: DataContext) -> Iterable[Probe]:
+    """Orphans of implied foreign keys and of declared foreign keys added NOT VALID.
+
+    Bad:
+        CREATE TABLE customers (id integer PRIMARY KEY);
+        CREATE TABLE orders (id integer PRIMARY KEY, customer_id integer NOT NULL);
+        INSERT INTO customers VALUES (1), (2), (3);
+        INSERT INTO orders VALUES (1, 1), (2, 2), (3, 3), (4, 3), (5, 9);
+
+    Good:
+        CREATE TABLE customers (id integer PRIMARY KEY);
+        CREATE TABLE orders (id integer PRIMARY KEY, customer_id integer NOT NULL);
+        INSERT INTO customers VALUES (1), (2), (3);
+        INSERT INTO orders VALUES (1, 1), (2, 2), (3, 3), (4, 3), (5, 1);
+    """
+    for table in dctx.checked_tables():
+        for fk in table.foreign_keys:
+            if not fk.validated:
+                yield _orphan_probe(dctx, table.qualified, fk.columns, fk.ref_table, fk.ref_columns, fk.name)
+    for implied in dctx.context.implied_foreign_keys:
+        child = dctx.catalog.table(implied.table)
+        if child is not None and child.kind in ("table", "partitioned_table"):
+            yield _orphan_probe(
+                dctx, implied.table, (implied.column,), implied.ref_table, (implied.ref_column,), None
+            )
+
+
+def _orphan_probe(dctx, child, columns, parent, ref_columns, constraint) -> Probe:
+    sample = dctx.sample_for(child)
+    listing = q.list_orphans(child, columns, parent, ref_columns)
+    column_text = ", ".join(columns)
+    threshold = dctx.options.contradicted_below
+
+    def read(row) -> Iterator[Hit | Coverage]:
+        checked, orphans, samples = row
+        if constraint is None:
+            coverage = Coverage(child, columns[0], parent, ref_columns[0], checked, checked - orphans, sample)
+            yield coverage
+            if coverage.share < threshold:
+                return  # the data says it is no reference at all: confirm_implied explains that instead
+        if not orphans:
+            return
+        what = f"declared NOT VALID as {constraint}" if constraint else "implied by its name, not declared"
+        message = (
+            f"{child}.{column_text}: {_n(orphans)} of {_n(checked)} rows point at no row of {parent} "
+            f"(e.g. {_examples(samples or ())}); the reference is {what}{_sampled(sample, checked)}. "
+            f"List them all with: {listing}"
+        )
+        if constraint:
+            then = f"ALTER TABLE {qualified_name(child)} VALIDATE CONSTRAINT {ident(constraint)};"
+        else:
+            name = constraint_name(child.partition(".")[2], columns, "fkey")
+            then = (
+                f"ALTER TABLE {qualified_name(child)} ADD CONSTRAINT {ident(name)} FOREIGN KEY "
+                f"({', '.join(ident(c) for c in columns)}) REFERENCES {qualified_name(parent)} "
+                f"({', '.join(ident(c) for c in ref_columns)}) NOT VALID; then VALIDATE CONSTRAINT {ident(name)};"
+            )
+        fix = _comment(
+            f"{_n(orphans)} rows of {child} reference no row of {parent}. List them:",
+            listing,
+            "Delete them, set the column to NULL, or restore the missing parents; then:",
+            then,
+        )
+        yield Hit(
+            table=child,
+            columns=tuple(columns),
+            related=(parent,),
+            message=message,
+            fix=fix,
+            details=(
+                ("count", orphans),
+                ("checked", checked),
+                ("samples", list(samples or ())),
+                ("query", listing),
+                ("declared", constraint is not None),
+                ("constraint", constraint),
+                *_sample_details(sample),
+            ),
+        )
+
+    return Probe(
+        child,
+        f"orphans of {column_text} -> {parent}",
+        q.orphans(child, columns, parent, ref_columns, sample),
+        read,
+        sample,
+    )
+
+
+# duplicate-natural-key-values ------------------------------------------------------------------
+
+
+def _static_hits(rule_id: str, context: Context) -> list[Hit]:
+    """The hits of a static rule, so a data rule checks exactly what that rule reports."""
+    static = REGISTRY.get(rule_id)
+    return list(static.check(context)) if static is not None else []
+
+
+@rule(
+    "duplicate-natural-key-values",
+    severity="error",
+    category="data",
+    title="Natural-key values already repeat",
+    explanation="""A column that names a row's business identity (an invoice number, a SKU) already holds
+    the same value more than once. Lookups by that key return several rows, and the unique constraint
+    that should guard it cannot be added until the duplicates are merged or renumbered.""",
+    needs="data",
+)
+def duplicate_natural_key_values(dctx: DataContext) -> Iterable[Probe]:
+    """Repeated values in the natural-key columns that natural-key-not-unique finds (within a tenant).
+
+    Bad:
+        CREATE TABLE invoices (id integer PRIMARY KEY, invoice_number text NOT NULL);
+        INSERT INTO invoices VALUES (1, 'INV-1'), (2, 'INV-2'), (3, 'INV-2'), (4, 'INV-3');
+
+    Good:
+        CREATE TABLE invoices (id integer PRIMARY KEY, invoice_number text NOT NULL);
+        INSERT INTO invoices VALUES (1, 'INV-1'), (2, 'INV-2'), (3, 'INV-3'), (4, 'INV-4');
+    """
+    for hit in _static_hits("natural-key-not-unique", dctx.context):
+        table = dctx.catalog.table(hit.table)
+        if table is None or table.kind not in ("table", "partitioned_table"):
+            continue
+        tenant = dctx.context.tenant_column(table)
+        scope = (tenant,) if tenant and tenant not in hit.columns else ()
+        yield _duplicate_probe(dctx, table.qualified, scope, tuple(hit.columns))
+
+
+def _duplicate_probe(dctx, table, scope, key) -> Probe:
+    sample = dctx.sample_for(table)
+    columns = scope + key
+    listing = q.list_duplicates(table, columns)
+    key_text = ", ".join(key)
+    within = f" within one {', '.join(scope)}" if scope else ""
+
+    def read(row) -> Iterator[Hit]:
+        groups, rows, samples, counts = row
+        if not groups:
+            return
+        examples = ", ".join(f"{v} ×{n}" for v, n in zip(samples, counts, strict=True))
+        message = (
+            f"{table}.{key_text}: {_n(groups)} values repeat{within} across {_n(rows)} rows (e.g. {examples}); "
+            f"a unique constraint cannot be added until they are resolved{_sampled(sample)}. "
+            f"List them with: {listing}"
+        )
+        index = constraint_name(table.partition(".")[2], columns, "key")
+        fix = _comment(
+            f"{_n(groups)} values of {table}.{key_text} repeat. List them:",
+            listing,
+            "Merge or renumber the duplicates, then enforce the key (outside a transaction):",
+            f"CREATE UNIQUE INDEX CONCURRENTLY {ident(index)} ON {qualified_name(table)} "
+            f"({', '.join(ident(c) for c in columns)});",
+        )
+        yield Hit(
+            table=table,
+            columns=key,
+            message=message,
+            fix=fix,
+            details=(
+                ("count", groups),
+                ("rows", rows),
+                ("samples", [f"{v} ×{n}" for v, n in zip(samples, counts, strict=True)]),
+                ("query", listing),
+                ("scope", list(scope)),
+                *_sample_details(sample),
+            ),
+        )
+
+    return Probe(table, f"duplicates of {key_text}", q.duplicates(table, columns, sample), read, sample)
+
+
+# column-never-null -----------------------------------------------------------------------------
+
+
+@rule(
+    "column-never-null",
+    severity="info",
+    category="data",
+    title="Nullable column that is never NULL",
+    explanation="""The column allows NULL but no row holds one. If that is the rule of the business,
+    declaring NOT NULL documents it, stops the first NULL from slipping in, and lets every query and
+    report skip NULL handling.""",
+    needs="data",
+)
+def column_never_null(dctx: DataContext) -> Iterable[Probe]:
+    """Nullable columns without a NULL, on tables with at least a few rows.
+
+    Bad:
+        CREATE TABLE parts (id integer PRIMARY KEY, name text);
+        INSERT INTO parts SELECT g, 'part ' || g FROM generate_series(1, 12) AS g;
+
+    Good:
+        CREATE TABLE parts (id integer PRIMARY KEY, name text);
+        INSERT INTO parts SELECT g, CASE WHEN g % 4 = 0 THEN NULL ELSE 'part ' || g END
+        FROM generate_series(1, 12) AS g;
+    """
+    for table in dctx.checked_tables():
+        nullable = tuple(c.name for c in table.columns if c.nullable and not c.generated)
+        if nullable:
+            yield _never_null_probe(dctx, table, nullable)
+
+
+def _never_null_probe(dctx, table: Table, columns) -> Probe:
+    sample = dctx.sample_for(table.qualified)
+    minimum = dctx.options.never_null_min_rows
+
+    def read(row) -> Iterator[Hit]:
+        rows, *counts = row
+        if rows < minimum:
+            return
+        for column, non_null in zip(columns, counts, strict=True):
+            if non_null != rows:
+                continue
+            yield Hit(
+                table=table.qualified,
+                columns=(column,),
+                message=(
+                    f"{table.qualified}.{column} allows NULL but none of its {_n(rows)} rows holds one: "
+                    f"a NOT NULL candidate{_sampled(sample, rows)}"
+                ),
+                fix=_set_not_null(table, column, sampled=sample is not None),
+                details=(("rows", rows), *_sample_details(sample)),
+            )
+
+    return Probe(
+        table.qualified, "NULLs per column", q.null_counts(table.qualified, columns, sample), read, sample
+    )
+
+
+def _set_not_null(table: Table, column: str, *, sampled: bool) -> str:
+    target = qualified_name(table.qualified)
+    if table.kind == "partitioned_table":
+        steps = [f"ALTER TABLE {target} ALTER COLUMN {ident(column)} SET NOT NULL;"]
+    else:
+        # A validated CHECK lets SET NOT NULL skip its full-table scan under the exclusive lock.
+        check = ident(constraint_name(table.name, (column,), "not_null"))
+        steps = [
+            f"ALTER TABLE {target} ADD CONSTRAINT {check} CHECK ({ident(column)} IS NOT NULL) NOT VALID;",
+            f"ALTER TABLE {target} VALIDATE CONSTRAINT {check};",
+            f"ALTER TABLE {target} ALTER COLUMN {ident(column)} SET NOT NULL;",
+            f"ALTER TABLE {target} DROP CONSTRAINT {check};",
+        ]
+    if sampled:  # only a sample was read: a NULL may still exist, so the plan stays a plan
+        return _comment("Only a sample was read; confirm with --exact, then:", *steps)
+    return "\n".join(steps)
+
+
+# denormalized-copy-drift -----------------------------------------------------------------------
+
+
+@rule(
+    "denormalized-copy-drift",
+    severity="warning",
+    category="data",
+    title="Copied column disagrees with its source",
+    explanation="""A column copies a value from the referenced row (a customer's name on each work order)
+    and some copies no longer match the source. Screens and reports now show different answers for the
+    same fact depending on which table they read.""",
+    needs="data",
+)
+def denormalized_copy_drift(dctx: DataContext) -> Iterable[Probe]:
+    """Rows whose copy (as denormalized-column finds it) differs from the parent's current value.
+
+    Bad:
+        CREATE TABLE customers (id integer PRIMARY KEY, name text NOT NULL);
+        CREATE TABLE work_orders (id integer PRIMARY KEY,
+            customer_id integer NOT NULL REFERENCES customers, customer_name text);
+        INSERT INTO customers VALUES (1, 'Acme'), (2, 'Globex');
+        INSERT INTO work_orders VALUES (1, 1, 'Acme'), (2, 2, 'Globex Corp'), (3, 2, NULL);
+
+    Good:
+        CREATE TABLE customers (id integer PRIMARY KEY, name text NOT NULL);
+        CREATE TABLE work_orders (id integer PRIMARY KEY,
+            customer_id integer NOT NULL REFERENCES customers, customer_name text);
+        INSERT INTO customers VALUES (1, 'Acme'), (2, 'Globex');
+        INSERT INTO work_orders VALUES (1, 1, 'Acme'), (2, 2, 'Globex'), (3, 2, 'Globex');
+    """
+    for hit in _static_hits("denormalized-column", dctx.context):
+        table = dctx.catalog.table(hit.table)
+        if table is None or table.kind not in ("table", "partitioned_table"):
+            continue
+        for copy_column in hit.columns:
+            source = copy_source(dctx.context, table, copy_column, hit.related)
+            if source is not None:
+                fk_column, parent, ref_column, parent_column = source
+                yield _drift_probe(
+                    dctx, table.qualified, fk_column, parent, ref_column, copy_column, parent_column
+                )
+
+
+def copy_source(
+    context: Context, table: Table, copy_column: str, related=()
+) -> tuple[str, str, str, str] | None:
+    """(fk column, parent table, parent key, parent column) a `<p>_<c>` column copies, via `<p>_id` -> P.c."""
+    folded = naming.fold(copy_column)
+    candidates = []
+    for columns, ref_table, ref_columns, _declared in context.references(table):
+        if len(columns) != 1 or columns[0] == copy_column:
+            continue
+        stem = naming.id_stem(columns[0])
+        parent = context.catalog.table(ref_table)
+        if stem is None or parent is None or not folded.startswith(naming.fold(stem)):
+            continue
+        rest = folded[len(naming.fold(stem)) :]
+        twin = next((c.name for c in parent.columns if naming.fold(c.name) == rest), None)
+        if rest and twin is not None and twin != ref_columns[0]:
+            candidates.append((columns[0], ref_table, ref_columns[0], twin))
+    preferred = [c for c in candidates if c[1] in related]
+    chosen = preferred or candidates
+    return chosen[0] if chosen else None
+
+
+def _drift_probe(dctx, child, fk_column, parent, ref_column, copy_column, parent_column) -> Probe:
+    sample = dctx.sample_for(child)
+    listing = q.list_drift(child, (fk_column,), parent, (ref_column,), copy_column, parent_column)
+
+    def read(row) -> Iterator[Hit]:
+        checked, drifted, samples = row
+        if not drifted:
+            return
+        yield Hit(
+            table=child,
+            columns=(copy_column,),
+            related=(parent,),
+            message=(
+                f"{child}.{copy_column}: {_n(drifted)} of {_n(checked)} rows disagree with "
+                f"{parent}.{parent_column} (e.g. {'; '.join(samples or ())}){_sampled(sample, checked)}. "
+                f"List them with: {listing}"
+            ),
+            fix=_comment(
+                f"{_n(drifted)} copies in {child}.{copy_column} differ from {parent}.{parent_column}. List them:",
+                listing,
+                f"Decide which side is right; then read {parent_column} through the join and drop the copy,",
+                "or keep it deliberately as a snapshot (e.g. the name at the time of the order) and say so.",
+            ),
+            details=(
+                ("count", drifted),
+                ("checked", checked),
+                ("samples", list(samples or ())),
+                ("query", listing),
+                *_sample_details(sample),
+            ),
+        )
+
+    sql = q.drift(child, (fk_column,), parent, (ref_column,), copy_column, parent_column, sample)
+    return Probe(child, f"drift of {copy_column} from {parent}.{parent_column}", sql, read, sample)
+
+
+# Running ---------------------------------------------------------------------------------------
+
+
+ConnectionFactory = Callable[[], AbstractContextManager[psycopg.Connection]]
+
+
+@dataclass(frozen=True)
+class DataRun:
+    findings: tuple[Finding, ...] = ()
+    notes: tuple[str, ...] = ()
+    coverage: tuple[Coverage, ...] = ()
+    checks: int = 0  # probes planned
+    completed: int = 0  # probes that returned a result
+    cancelled: bool = False
+
+
+def estimate_rows(conn: psycopg.Connection) -> dict[str, RowEstimate]:
+    """Row estimate of every stored table, by reltuples; guessed from the heap size when never analyzed."""
+    estimates = {}
+    for schema, name, reltuples, heap_bytes, analyzed in conn.execute(q.ROW_ESTIMATES).fetchall():
+        if analyzed:
+            estimates[f"{schema}.{name}"] = RowEstimate(int(reltuples or 0), True)
+        else:
+            estimates[f"{schema}.{name}"] = RowEstimate(int(heap_bytes or 0) // GUESSED_BYTES_PER_ROW, False)
+    return estimates
+
+
+def plan(dctx: DataContext, rules) -> list[tuple[str, Probe]]:
+    """(rule id, probe) for every data rule, grouped by table so a table's checks run together."""
+    planned = [(r.id, probe) for r in rules for probe in r.check(dctx)]
+    planned.sort(key=lambda item: item[1].table)
+    return planned
+
+
+def readonly_connection(url: str, statement_timeout_s: float) -> ConnectionFactory:
+    from studio.sources.postgres import connect_readonly
+
+    return lambda: connect_readonly(url, statement_timeout_ms=int(statement_timeout_s * 1000))
+
+
+def run_data_checks(
+    catalog: Catalog,
+    url: str | None = None,
+    *,
+    config: AnalysisConfig | None = None,
+    options: DataOptions | None = None,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+    connect: ConnectionFactory | None = None,
+) -> DataRun:
+    """Every selected data rule against the rows, one bounded read-only statement per object."""
+    config = config or AnalysisConfig()
+    options = options or DataOptions()
+    progress = progress or NullProgress()
+    cancel = cancel or CancelToken()
+    connect = connect or readonly_connection(url, options.statement_timeout_s)
+    rules = {r.id: r for r in select_rules(config, needs=("data",))}
+    started = time.monotonic()
+    with connect() as conn:
+        conn.commit()  # keep the session settings the factory made; each check runs in its own transaction
+        dctx = DataContext(Context(catalog, config.settings), options, estimate_rows(conn))
+        conn.commit()
+        probes = plan(dctx, rules.values())
+        units: dict[str, int] = {}
+        for _, probe in probes:
+            units[probe.table] = units.get(probe.table, 0) + 1
+        progress.start(units)
+        findings, notes, coverage, completed = [], [], [], 0
+        try:
+            for rule_id, probe in probes:
+                remaining = options.budget_s - (time.monotonic() - started)
+                where = f"{rule_id} ({probe.label}) on {probe.table}"
+                if cancel.cancelled:
+                    notes.append(f"not checked: {where}: cancelled")
+                    progress.advance(probe.table, probe.label)
+                    continue
+                if remaining <= 0:
+                    notes.append(
+                        f"not checked: {where}: the time budget of {options.budget_s:g} s was used up"
+                    )
+                    progress.advance(probe.table, probe.label)
+                    continue
+                timeout = min(options.statement_timeout_s, remaining)
+                progress.begin(probe.table, probe.label)
+                row, problem = _execute(conn, probe.sql, timeout, cancel)
+                progress.advance(probe.table, probe.label)
+                if problem is not None:
+                    cut_by_budget = timeout < options.statement_timeout_s and problem == "timeout"
+                    if problem == "timeout" and cut_by_budget:
+                        problem = f"the time budget of {options.budget_s:g} s ran out"
+                    elif problem == "timeout":
+                        problem = f"timed out after {timeout:g} s"
+                    notes.append(f"not checked: {where}: {problem}")
+                    continue
+                completed += 1
+                for item in probe.read(row):
+                    if isinstance(item, Coverage):
+                        coverage.append(item)
+                    else:
+                        findings.append(rules[rule_id].finding(item))
+        finally:
+            progress.finish()
+    findings.sort(key=sort_key)
+    return DataRun(tuple(findings), tuple(notes), tuple(coverage), len(probes), completed, cancel.cancelled)
+
+
+def _execute(conn: psycopg.Connection, sql: str, timeout_s: float, cancel: CancelToken):
+    """(row, None) or (None, "timeout" | "cancelled" | the server's one-line error)."""
+    try:
+        conn.execute(f"SET LOCAL statement_timeout = {max(1, int(timeout_s * 1000))}")
+        cancel.on_cancel(conn.cancel_safe)
+        try:
+            row = conn.execute(sql).fetchone()
+        finally:
+            cancel.on_cancel(None)
+        conn.commit()
+        return row, None
+    except psycopg.errors.QueryCanceled:
+        conn.rollback()
+        return None, "cancelled" if cancel.cancelled else "timeout"
+    except psycopg.Error as exc:
+        conn.rollback()
+        first = (str(exc).strip().splitlines() or ["error"])[0]
+        return None, f"the check failed: {first}"
+
+
+# Combining with the static report -------------------------------------------------------------
+
+
+def confirm_implied(report: Report, data: DataRun, options: DataOptions | None = None) -> Report:
+    """The static report with each implied-foreign-key finding judged by the data.
+
+    Where most child values have no parent row, the name match was a coincidence: the finding
+    drops to info and says why. Otherwise it gains the share of values the data confirms.
+    """
+    threshold = (options or DataOptions()).contradicted_below
+    votes = {(c.table, c.column): c for c in data.coverage}
+    adjusted = []
+    for finding in report.findings:
+        vote = votes.get((finding.table, finding.columns[0] if finding.columns else ""))
+        if finding.rule != "implied-foreign-key" or vote is None or not vote.checked:
+            adjusted.append(finding)
+            continue
+        share = f"{vote.share:.0%} of {_n(vote.checked)} non-NULL values"
+        sampled = f" (sampled at {vote.sample.percent:g}% of pages)" if vote.sample else ""
+        details = (*finding.details, ("data_share", round(vote.share, 4)), ("data_checked", vote.checked))
+        if vote.share < threshold:
+            adjusted.append(
+                dataclasses.replace(
+                    finding,
+                    severity="info",
+                    message=(
+                        f"{finding.message}; but the data contradicts it: only {share} of "
+                        f"{finding.table}.{vote.column} exist in {vote.ref_table}.{vote.ref_column}{sampled}, "
+                        "so it probably does not reference that table"
+                    ),
+                    details=details,
+                )
+            )
+        else:
+            adjusted.append(
+                dataclasses.replace(
+                    finding,
+                    message=f"{finding.message}; the data agrees: {share} have a parent row{sampled}",
+                    details=details,
+                )
+            )
+    adjusted.sort(key=sort_key)
+    return dataclasses.replace(report, findings=tuple(adjusted))
+
+
+def with_data(report: Report, data: DataRun, config: AnalysisConfig | None = None) -> Report:
+    """One report: the static findings judged by the data, plus the data findings and notes."""
+    config = config or AnalysisConfig()
+    judged = confirm_implied(report, data)
+    data_rules = tuple(REGISTRY[r] for r in sorted({f.rule for f in data.findings}))
+    extra = finish(data.findings, config, rules=data_rules)
+    used = {s for _, s in (*judged.suppressed, *extra.suppressed)}
+    return Report(
+        findings=tuple(sorted((*judged.findings, *extra.findings), key=sort_key)),
+        suppressed=(*judged.suppressed, *extra.suppressed),
+        unmatched_suppressions=tuple(s for s in config.suppressions if s not in used),
+        rules=(*judged.rules, *data_rules),
+        notes=(*report.notes, *data.notes),
+    )

@@ -1,0 +1,176 @@
+"""SQL for the data checks: one set-based, read-only SELECT per object, identifiers quoted by studio.sql.
+
+Every statement returns one row. Samples are bounded on the server (LIMIT before anything
+reaches Python), so the studio's memory does not grow with the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from studio.sql import ident, qualified_name
+
+SAMPLES = 5
+SAMPLE_SCAN_LIMIT = 500  # rows read to pick the few distinct samples from, once a count says there are some
+SAMPLE_SEED = 20240101  # REPEATABLE: the same sampled pages on every run, so findings stay stable
+
+
+@dataclass(frozen=True)
+class Sample:
+    """TABLESAMPLE SYSTEM at `percent` of the table's pages."""
+
+    percent: float
+
+    @property
+    def clause(self) -> str:
+        return f"TABLESAMPLE SYSTEM ({self.percent:g}) REPEATABLE ({SAMPLE_SEED})"
+
+
+def _from(table: str, alias: str, sample: Sample | None) -> str:
+    clause = f" {sample.clause}" if sample else ""
+    return f"{qualified_name(table)} AS {alias}{clause}"
+
+
+def _not_null(alias: str, columns: Sequence[str]) -> str:
+    return " AND ".join(f"{alias}.{ident(c)} IS NOT NULL" for c in columns)
+
+
+def _join(columns: Sequence[str], ref_columns: Sequence[str]) -> str:
+    return " AND ".join(f"p.{ident(r)} = c.{ident(c)}" for c, r in zip(columns, ref_columns, strict=True))
+
+
+def _value(alias: str, columns: Sequence[str]) -> str:
+    """One sortable value per row: the column itself, or a ROW(...) for a composite key."""
+    if len(columns) == 1:
+        return f"{alias}.{ident(columns[0])}"
+    return "ROW(" + ", ".join(f"{alias}.{ident(c)}" for c in columns) + ")"
+
+
+def orphans(
+    child: str, columns: Sequence[str], parent: str, ref_columns: Sequence[str], sample: Sample | None = None
+) -> str:
+    """checked rows, orphaned rows, up to five distinct orphan values (text[], NULL when none)."""
+    return f"""
+WITH counted AS (
+  SELECT count(*) AS checked, count(*) FILTER (WHERE p.{ident(ref_columns[0])} IS NULL) AS orphans
+  FROM {_from(child, "c", sample)}
+  LEFT JOIN {qualified_name(parent)} AS p ON {_join(columns, ref_columns)}
+  WHERE {_not_null("c", columns)}
+)
+SELECT checked, orphans,
+  CASE WHEN orphans > 0 THEN ARRAY(
+    SELECT v::text FROM (
+      SELECT DISTINCT v FROM (
+        SELECT {_value("c", columns)} AS v FROM {_from(child, "c", sample)}
+        WHERE {_not_null("c", columns)}
+          AND NOT EXISTS (SELECT FROM {qualified_name(parent)} AS p WHERE {_join(columns, ref_columns)})
+        LIMIT {SAMPLE_SCAN_LIMIT}
+      ) AS found ORDER BY v LIMIT {SAMPLES}
+    ) AS picked
+  ) END AS samples
+FROM counted""".strip()
+
+
+def list_orphans(child: str, columns: Sequence[str], parent: str, ref_columns: Sequence[str]) -> str:
+    """The query a user runs to see every orphaned row (never sampled)."""
+    return (
+        f"SELECT c.* FROM {qualified_name(child)} AS c WHERE {_not_null('c', columns)} "
+        f"AND NOT EXISTS (SELECT FROM {qualified_name(parent)} AS p WHERE {_join(columns, ref_columns)});"
+    )
+
+
+def duplicates(table: str, columns: Sequence[str], sample: Sample | None = None) -> str:
+    """repeated values (groups), rows holding them, the five most repeated values (text[]) and their counts."""
+    cols = ", ".join(f"t.{ident(c)}" for c in columns)
+    return f"""
+WITH dup AS MATERIALIZED (
+  SELECT {_value("t", columns)} AS v, count(*) AS n
+  FROM {_from(table, "t", sample)}
+  WHERE {_not_null("t", columns)}
+  GROUP BY {cols}
+  HAVING count(*) > 1
+)
+SELECT (SELECT count(*) FROM dup) AS groups,
+       (SELECT coalesce(sum(n), 0) FROM dup) AS rows,
+       ARRAY(SELECT v::text FROM dup ORDER BY n DESC, v LIMIT {SAMPLES}) AS samples,
+       ARRAY(SELECT n FROM dup ORDER BY n DESC, v LIMIT {SAMPLES}) AS counts""".strip()
+
+
+def list_duplicates(table: str, columns: Sequence[str]) -> str:
+    cols = ", ".join(ident(c) for c in columns)
+    return (
+        f"SELECT {cols}, count(*) FROM {qualified_name(table)} WHERE "
+        + " AND ".join(f"{ident(c)} IS NOT NULL" for c in columns)
+        + f" GROUP BY {cols} HAVING count(*) > 1 ORDER BY count(*) DESC;"
+    )
+
+
+def null_counts(table: str, columns: Sequence[str], sample: Sample | None = None) -> str:
+    """rows, then the non-NULL count of each column, in order."""
+    counts = ", ".join(f"count(t.{ident(c)})" for c in columns)
+    return f"SELECT count(*), {counts} FROM {_from(table, 't', sample)}"
+
+
+def drift(
+    child: str,
+    columns: Sequence[str],
+    parent: str,
+    ref_columns: Sequence[str],
+    copy_column: str,
+    parent_column: str,
+    sample: Sample | None = None,
+) -> str:
+    """rows joined to a parent, rows whose copy differs from the parent's value, up to five examples."""
+    differs = f"c.{ident(copy_column)} IS DISTINCT FROM p.{ident(parent_column)}"
+    example = (
+        f"concat({_value('c', columns)}::text, ': ', quote_nullable(c.{ident(copy_column)}::text),"
+        f" ' here, ', quote_nullable(p.{ident(parent_column)}::text), ' in the parent')"
+    )
+    return f"""
+WITH counted AS (
+  SELECT count(*) AS checked, count(*) FILTER (WHERE {differs}) AS drifted
+  FROM {_from(child, "c", sample)}
+  JOIN {qualified_name(parent)} AS p ON {_join(columns, ref_columns)}
+)
+SELECT checked, drifted,
+  CASE WHEN drifted > 0 THEN ARRAY(
+    SELECT {example} FROM {_from(child, "c", sample)}
+    JOIN {qualified_name(parent)} AS p ON {_join(columns, ref_columns)}
+    WHERE {differs}
+    LIMIT {SAMPLES}
+  ) END AS samples
+FROM counted""".strip()
+
+
+def list_drift(
+    child: str,
+    columns: Sequence[str],
+    parent: str,
+    ref_columns: Sequence[str],
+    copy_column: str,
+    parent_column: str,
+) -> str:
+    return (
+        f"SELECT c.*, p.{ident(parent_column)} AS parent_value FROM {qualified_name(child)} AS c "
+        f"JOIN {qualified_name(parent)} AS p ON {_join(columns, ref_columns)} "
+        f"WHERE c.{ident(copy_column)} IS DISTINCT FROM p.{ident(parent_column)};"
+    )
+
+
+# Row counts of every stored table, one statement: reltuples (-1 when never analyzed, PG 14+),
+# partitioned tables summed over their leaves, and the heap size to guess from when unanalyzed.
+ROW_ESTIMATES = """
+SELECT n.nspname, c.relname,
+       CASE WHEN c.relkind = 'p' THEN (
+         SELECT sum(greatest(pc.reltuples, 0))::bigint FROM pg_partition_tree(c.oid) AS t
+         JOIN pg_class AS pc ON pc.oid = t.relid WHERE t.isleaf)
+       ELSE c.reltuples::bigint END AS reltuples,
+       CASE WHEN c.relkind = 'p' THEN (
+         SELECT sum(pg_relation_size(t.relid))::bigint FROM pg_partition_tree(c.oid) AS t WHERE t.isleaf)
+       ELSE pg_relation_size(c.oid) END AS heap_bytes,
+       c.relkind = 'p' OR c.reltuples >= 0 AS analyzed
+FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'm')
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
+""".strip()

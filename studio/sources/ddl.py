@@ -54,20 +54,29 @@ BATCH_SIZE = 200  # statements per round trip and transaction: bounded so the lo
 # Input ------------------------------------------------------------------------------------------
 
 
-def max_bytes() -> int:
+def _max_mb() -> float:
     raw = os.environ.get(MAX_MB_ENV)
     try:
         mb = float(raw) if raw else DEFAULT_MAX_MB
     except ValueError:
-        raise SourceError(f"{MAX_MB_ENV}={raw!r} is not a number of megabytes: set it to e.g. 200") from None
-    return int(mb * 1024 * 1024)
+        mb = -1
+    if mb <= 0:
+        raise SourceError(f"{MAX_MB_ENV}={raw!r} is not a positive number of megabytes: set it to e.g. 200")
+    return mb
+
+
+def max_bytes() -> int:
+    return int(_max_mb() * 1024 * 1024)
+
+
+def _human(size: int) -> str:
+    return f"{size / 1048576:.1f} MB" if size >= 1048576 else f"{size / 1024:.1f} KB"
 
 
 def _check_size(size: int, name: str) -> None:
-    limit = max_bytes()
-    if size > limit:
+    if size > max_bytes():
         raise SourceError(
-            f"{name} is {size / 1048576:.1f} MB, over the {limit / 1048576:g} MB limit for DDL files: "
+            f"{name} is {_human(size)}, over the {_max_mb():g} MB limit for DDL files: "
             f"give a schema-only dump (pg_dump --schema-only) or raise {MAX_MB_ENV}"
         )
 

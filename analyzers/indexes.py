@@ -1,3 +1,261 @@
-"""indexes rules."""
+"""Index rules: foreign keys without an index, duplicate, redundant and invalid indexes."""
 
-from analyzers.registry import rule  # noqa: F401
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from analyzers.context import Context
+from analyzers.registry import Hit, rule
+from studio.catalog import Index, Table
+from studio.sql import constraint_name, ident, idents, qualified, qualified_name
+
+
+def _owner_tables(ctx: Context) -> Iterable[Table]:
+    """Partitions are left out: their indexes and keys are clones of their parent's."""
+    return (t for t in ctx.catalog.stored_tables if t.kind != "partition")
+
+
+def _index_ref(table: Table, index: Index) -> str:
+    return qualified(table.schema, index.name)
+
+
+def _partitions(ctx: Context, table: Table) -> list[Table]:
+    return [t for t in ctx.catalog.tables if t.partition_of == table.qualified]
+
+
+@rule(
+    "unindexed-foreign-key",
+    severity="warning",
+    category="indexes",
+    title="Foreign key without an index",
+    explanation="""Nothing indexes the referencing columns, so every delete or key update on the parent
+    scans this whole table to check for children (holding locks meanwhile), and joins from parent to
+    children scan it too. The cost grows with the table and usually shows up first as slow deletes.""",
+)
+def unindexed_foreign_key(ctx: Context) -> Iterable[Hit]:
+    """FK columns that are not the leading columns of some valid, non-partial index.
+
+    Bad:
+        CREATE TABLE customers (id bigint PRIMARY KEY);
+        CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers (id));
+
+    Good:
+        CREATE TABLE customers (id bigint PRIMARY KEY);
+        CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers (id));
+        CREATE INDEX orders_customer_id_idx ON orders (customer_id, id);
+    """
+    for table in _owner_tables(ctx):
+        seen: set[frozenset[str]] = set()
+        for fk in table.foreign_keys:
+            columns = frozenset(fk.columns)
+            if columns in seen or ctx.is_led_by(table, fk.columns):
+                continue
+            seen.add(columns)
+            yield Hit(
+                table.qualified,
+                f"foreign key {fk.name} on {table.qualified} ({', '.join(fk.columns)}) has no index"
+                " leading with its columns",
+                columns=_in_table_order(table, fk.columns),
+                related=(fk.ref_table,),
+                fix=_create_index_fix(ctx, table, fk.columns),
+            )
+
+
+def _in_table_order(table: Table, columns) -> tuple[str, ...]:
+    wanted = set(columns)
+    return tuple(c for c in table.column_names if c in wanted)
+
+
+def _create_index_fix(ctx: Context, table: Table, columns) -> str:
+    name = ctx.free_name(table.schema, constraint_name(table.name, list(columns), "idx"))
+    me = qualified_name(table.qualified)
+    if table.kind != "partitioned_table":
+        return f"CREATE INDEX CONCURRENTLY {ident(name)} ON {me} ({idents(columns)});"
+    partitions = _partitions(ctx, table)
+    if any(p.kind == "partitioned_table" for p in partitions):
+        return f"-- {table.qualified} has nested partitions: this locks writes while it builds.\n" + (
+            f"CREATE INDEX {ident(name)} ON {me} ({idents(columns)});"
+        )
+    # A partitioned table cannot be indexed CONCURRENTLY: index each partition concurrently, attach.
+    lines = [f"CREATE INDEX {ident(name)} ON ONLY {me} ({idents(columns)});"]
+    for part in sorted(partitions, key=lambda p: p.qualified):
+        part_name = ctx.free_name(part.schema, constraint_name(part.name, list(columns), "idx"))
+        lines.append(f"CREATE INDEX CONCURRENTLY {ident(part_name)} ON {qualified_name(part.qualified)} ({idents(columns)});")
+        lines.append(f"ALTER INDEX {qualified(table.schema, name)} ATTACH PARTITION {qualified(part.schema, part_name)};")
+    return "\n".join(lines)
+
+
+def _shape(index: Index) -> tuple:
+    keys = tuple((k.expression, k.descending, k.nulls_first, k.opclass, k.collation) for k in index.keys)
+    return (index.method, keys, index.predicate or "", tuple(index.include))
+
+
+def _preference(index: Index) -> tuple:
+    """Which twin to keep: the primary key, then constraints, then unique ones, then by name."""
+    return (not index.primary, index.constraint is None, not index.unique, not index.nulls_not_distinct, index.name)
+
+
+def _drop_fix(ctx: Context, table: Table, index: Index) -> str:
+    me = qualified_name(table.qualified)
+    if index.constraint is not None:
+        fix = f"ALTER TABLE {me} DROP CONSTRAINT {ident(index.constraint)};"
+    elif table.kind == "partitioned_table":  # no DROP INDEX CONCURRENTLY on a partitioned index
+        fix = f"DROP INDEX {_index_ref(table, index)};"
+    else:
+        fix = f"DROP INDEX CONCURRENTLY {_index_ref(table, index)};"
+    if index.unique and _referenced_by_columns(ctx, table, index):
+        return (
+            f"-- Foreign keys referencing {table.qualified} ({', '.join(index.columns)}) may depend on this\n"
+            "-- index; if the statement below reports dependent objects, drop and re-create those\n"
+            "-- foreign keys right after it, in the same transaction.\n-- " + fix
+        )
+    return fix
+
+
+def _referenced_by_columns(ctx: Context, table: Table, index: Index) -> bool:
+    return any(set(fk.ref_columns) == set(index.columns) for _, fk in ctx.foreign_keys_to(table.qualified))
+
+
+@rule(
+    "duplicate-index",
+    severity="warning",
+    category="indexes",
+    title="Duplicate index",
+    explanation="""Two indexes have the same definition, so every write maintains both while reads use
+    only one. The extra one costs disk, memory, write time and vacuum work for nothing.""",
+)
+def duplicate_index(ctx: Context) -> Iterable[Hit]:
+    """Indexes with the same method, keys, predicate and INCLUDE list; the extra ones are reported.
+
+    Bad:
+        CREATE TABLE orders (id bigint PRIMARY KEY, placed_at timestamptz NOT NULL);
+        CREATE INDEX orders_placed_at_idx ON orders (placed_at);
+        CREATE INDEX orders_placed_idx ON orders (placed_at);
+
+    Good:
+        CREATE TABLE orders (id bigint PRIMARY KEY, placed_at timestamptz NOT NULL);
+        CREATE INDEX orders_placed_at_idx ON orders (placed_at);
+        CREATE INDEX orders_placed_desc_idx ON orders (placed_at) WHERE id > 100;
+    """
+    for table in _owner_tables(ctx):
+        groups: dict[tuple, list[Index]] = {}
+        for index in table.indexes:
+            if index.valid:
+                groups.setdefault(_shape(index), []).append(index)
+        for twins in groups.values():
+            if len(twins) < 2:
+                continue
+            keep, *extras = sorted(twins, key=_preference)
+            for extra in extras:
+                yield Hit(
+                    table.qualified,
+                    f"index {extra.name} on {table.qualified} ({', '.join(extra.columns)}) duplicates {keep.name}",
+                    columns=_in_table_order(table, extra.column_keys),
+                    fix=_drop_fix(ctx, table, extra),
+                )
+
+
+def _key_core(index: Index) -> tuple:
+    return tuple((k.expression, k.opclass, k.collation) for k in index.keys)
+
+
+@rule(
+    "redundant-index",
+    severity="info",
+    category="indexes",
+    title="Index covered by a wider index",
+    explanation="""A wider index starting with the same columns can answer the same lookups, so this
+    one mostly adds write and storage cost. Keep it only if its smaller size measurably helps a hot
+    query.""",
+)
+def redundant_index(ctx: Context) -> Iterable[Hit]:
+    """A non-unique btree index whose keys are a strict leading prefix of another btree index's.
+
+    Bad:
+        CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, placed_at timestamptz NOT NULL);
+        CREATE INDEX orders_customer_idx ON orders (customer_id);
+        CREATE INDEX orders_customer_placed_idx ON orders (customer_id, placed_at);
+
+    Good:
+        CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, placed_at timestamptz NOT NULL);
+        CREATE UNIQUE INDEX orders_customer_idx ON orders (customer_id);
+        CREATE INDEX orders_customer_placed_idx ON orders (customer_id, placed_at);
+    """
+    for table in _owner_tables(ctx):
+        btrees = [i for i in table.indexes if i.method == "btree" and i.valid]
+        by_lead: dict[tuple, list[Index]] = {}
+        for index in btrees:
+            by_lead.setdefault(_key_core(index)[:1], []).append(index)
+        for index in btrees:
+            if index.unique or index.constraint is not None:
+                continue
+            core = _key_core(index)
+            wider = [
+                other
+                for other in by_lead.get(core[:1], ())
+                if other is not index
+                and len(other.keys) > len(core)
+                and _key_core(other)[: len(core)] == core
+                and (other.predicate or "") == (index.predicate or "")
+                and set(index.include) <= set(other.columns) | set(other.include)
+            ]
+            if not wider:
+                continue
+            cover = sorted(wider, key=lambda i: i.name)[0]
+            yield Hit(
+                table.qualified,
+                f"index {index.name} on {table.qualified} ({', '.join(index.columns)}) is a leading prefix of"
+                f" {cover.name} ({', '.join(cover.columns)})",
+                columns=_in_table_order(table, index.column_keys),
+                fix=_drop_fix(ctx, table, index),
+            )
+
+
+_CREATE = re.compile(r"^CREATE (UNIQUE )?INDEX ", re.IGNORECASE)
+
+
+@rule(
+    "invalid-index",
+    severity="warning",
+    category="indexes",
+    title="Invalid index",
+    explanation="""The index is marked invalid, usually after a CREATE INDEX CONCURRENTLY that failed or
+    was cancelled. Every write still maintains it, but no query can use it, and a unique one may not
+    enforce anything; it should be rebuilt or dropped.""",
+)
+def invalid_index(ctx: Context) -> Iterable[Hit]:
+    """An index with `indisvalid = false`.
+
+    Bad:
+        CREATE TABLE events (id bigint NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);
+        CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+        CREATE INDEX events_at_idx ON ONLY events (at);
+
+    Good:
+        CREATE TABLE events (id bigint NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);
+        CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+        CREATE INDEX events_at_idx ON events (at);
+    """
+    for table in ctx.catalog.stored_tables:
+        for index in table.indexes:
+            if index.valid:
+                continue
+            yield Hit(
+                table.qualified,
+                f"index {index.name} on {table.qualified} is invalid: writes maintain it but no query can use it",
+                columns=_in_table_order(table, index.column_keys),
+                fix=_rebuild_fix(table, index),
+            )
+
+
+def _rebuild_fix(table: Table, index: Index) -> str:
+    ref = _index_ref(table, index)
+    definition = index.definition.strip().rstrip(";")
+    if not definition:
+        return f"REINDEX INDEX CONCURRENTLY {ref};"
+    if table.kind == "partitioned_table":
+        # Re-created without ONLY, so that PostgreSQL builds and attaches every partition's index.
+        return f"DROP INDEX {ref};\n" + re.sub(r" ON ONLY ", " ON ", definition, count=1) + ";"
+    concurrent = _CREATE.sub(lambda m: f"CREATE {m.group(1) or ''}INDEX CONCURRENTLY ", definition, count=1)
+    return f"DROP INDEX CONCURRENTLY {ref};\n{concurrent};"

@@ -163,3 +163,30 @@ class Context:
 
     def foreign_keys_to(self, qualified: str) -> list[tuple[Table, ForeignKey]]:
         return [(t, fk) for t in self.catalog.tables for fk in t.foreign_keys if fk.ref_table == qualified]
+
+    # Names ----------------------------------------------------------------------------------------
+
+    @cached_property
+    def _names_by_schema(self) -> dict[str, set[str]]:
+        """Relation and constraint names per schema, so generated fixes never collide with them."""
+        names: dict[str, set[str]] = {}
+        for t in self.catalog.tables:
+            taken = names.setdefault(t.schema, set())
+            taken.add(t.name)
+            taken.update(i.name for i in t.indexes)
+            taken.update(c.name for c in (*t.uniques, *t.foreign_keys, *t.checks, *t.exclusions))
+            if t.primary_key:
+                taken.add(t.primary_key.name)
+        for s in self.catalog.sequences:
+            names.setdefault(s.schema, set()).add(s.name)
+        return names
+
+    def free_name(self, schema: str, wanted: str) -> str:
+        """`wanted`, or `wanted` with a number appended, whichever is not taken in `schema`."""
+        taken = self._names_by_schema.get(schema, set())
+        if wanted not in taken:
+            return wanted
+        n = 1
+        while f"{wanted[:60]}{n}" in taken:
+            n += 1
+        return f"{wanted[:60]}{n}"

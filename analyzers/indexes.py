@@ -81,8 +81,12 @@ def _create_index_fix(ctx: Context, table: Table, columns) -> str:
     lines = [f"CREATE INDEX {ident(name)} ON ONLY {me} ({idents(columns)});"]
     for part in sorted(partitions, key=lambda p: p.qualified):
         part_name = ctx.free_name(part.schema, constraint_name(part.name, list(columns), "idx"))
-        lines.append(f"CREATE INDEX CONCURRENTLY {ident(part_name)} ON {qualified_name(part.qualified)} ({idents(columns)});")
-        lines.append(f"ALTER INDEX {qualified(table.schema, name)} ATTACH PARTITION {qualified(part.schema, part_name)};")
+        lines.append(
+            f"CREATE INDEX CONCURRENTLY {ident(part_name)} ON {qualified_name(part.qualified)} ({idents(columns)});"
+        )
+        lines.append(
+            f"ALTER INDEX {qualified(table.schema, name)} ATTACH PARTITION {qualified(part.schema, part_name)};"
+        )
     return "\n".join(lines)
 
 
@@ -93,7 +97,13 @@ def _shape(index: Index) -> tuple:
 
 def _preference(index: Index) -> tuple:
     """Which twin to keep: the primary key, then constraints, then unique ones, then by name."""
-    return (not index.primary, index.constraint is None, not index.unique, not index.nulls_not_distinct, index.name)
+    return (
+        not index.primary,
+        index.constraint is None,
+        not index.unique,
+        not index.nulls_not_distinct,
+        index.name,
+    )
 
 
 def _drop_fix(ctx: Context, table: Table, index: Index) -> str:

@@ -191,7 +191,9 @@ def foreign_key_cycle(ctx: Context) -> Iterable[Hit]:
     """
     tables = {t.qualified: t for t in _owner_tables(ctx)}
     edges = {
-        name: sorted({fk.ref_table for fk in t.foreign_keys if fk.ref_table in tables and fk.ref_table != name})
+        name: sorted(
+            {fk.ref_table for fk in t.foreign_keys if fk.ref_table in tables and fk.ref_table != name}
+        )
         for name, t in tables.items()
     }
     for component in strongly_connected(edges):
@@ -199,7 +201,9 @@ def foreign_key_cycle(ctx: Context) -> Iterable[Hit]:
             continue
         members = sorted(component)
         first = tables[members[0]]
-        inside = [fk for fk in first.foreign_keys if fk.ref_table in component and fk.ref_table != first.qualified]
+        inside = [
+            fk for fk in first.foreign_keys if fk.ref_table in component and fk.ref_table != first.qualified
+        ]
         fk = sorted(inside, key=lambda f: f.name)[0]
         me = qualified_name(first.qualified)
         yield Hit(
@@ -231,7 +235,9 @@ def _unique_column_sets(table: Table) -> list[frozenset[str]]:
     if table.primary_key:
         sets.append(frozenset(table.primary_key.columns))
     sets += [frozenset(u.columns) for u in table.uniques]
-    sets += [frozenset(i.columns) for i in table.indexes if i.unique and i.valid and None not in i.column_keys]
+    sets += [
+        frozenset(i.columns) for i in table.indexes if i.unique and i.valid and None not in i.column_keys
+    ]
     return sets
 
 
@@ -404,7 +410,11 @@ def not_valid_constraint(ctx: Context) -> Iterable[Hit]:
     """
     for table in _owner_tables(ctx):
         me = qualified_name(table.qualified)
-        pending = [("foreign key", fk.name, fk.columns, (fk.ref_table,)) for fk in table.foreign_keys if not fk.validated]
+        pending = [
+            ("foreign key", fk.name, fk.columns, (fk.ref_table,))
+            for fk in table.foreign_keys
+            if not fk.validated
+        ]
         pending += [("check", c.name, c.columns, ()) for c in table.checks if not c.validated]
         for kind, name, columns, related in pending:
             yield Hit(
@@ -485,7 +495,11 @@ def _widen_fix(ctx: Context, table: Table, column: Column, sequence) -> str:
             continue
         for col_name, ref_name in zip(fk.columns, fk.ref_columns, strict=False):
             child_col = child.column(col_name)
-            if ref_name == column.name and child_col is not None and _base(child_col) in ("smallint", "integer"):
+            if (
+                ref_name == column.name
+                and child_col is not None
+                and _base(child_col) in ("smallint", "integer")
+            ):
                 lines.append(
                     f"ALTER TABLE {qualified_name(child.qualified)} ALTER COLUMN {ident(col_name)} TYPE bigint;"
                 )
@@ -538,7 +552,6 @@ def cascade_blast_radius(ctx: Context) -> Iterable[Hit]:
             ),
             details=(("tables", count), ("depth", depth)),
         )
-
 
 
 # Graph helpers: linear in tables and edges (no per-table walk of the whole graph) ---------------

@@ -144,10 +144,13 @@ def human_bytes(n: int | None) -> str:
     raise AssertionError("unreachable")
 
 
+_GRAVITY = {"error": 0, "warning": 1, "info": 2}
+
+
 def note_counts(notes) -> dict[str, int]:
-    """How many notes per level, e.g. {"warning": 2, "info": 5}, warnings first."""
+    """How many notes per level, e.g. {"error": 1, "warning": 2, "info": 5}, gravest first."""
     counted = Counter(n.level for n in notes)
-    return {level: counted[level] for level in sorted(counted, key=lambda lv: (lv != "warning", lv))}
+    return {level: counted[level] for level in sorted(counted, key=lambda lv: (_GRAVITY.get(lv, 3), lv))}
 
 
 def note_rows(notes) -> list[tuple[str, int | None, str, str]]:

@@ -1,0 +1,32 @@
+"""Schema Studio: the Streamlit entry point. Pages are declared here and only here.
+
+Adding a page is one line in PAGES: (section, file under pages/, title, Material icon).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from studio.ui import state
+
+PAGES: list[tuple[str, str, str, str]] = [
+    ("Source", "pages/connect.py", "Connect", ":material/power:"),
+    ("Source", "pages/overview.py", "Overview", ":material/table_view:"),
+]
+DEFAULT_PAGE = "pages/overview.py"
+
+
+def navigation() -> dict[str, list[st.Page]]:
+    sections: dict[str, list[st.Page]] = {}
+    for section, path, title, icon in PAGES:
+        page = st.Page(path, title=title, icon=icon, default=path == DEFAULT_PAGE)
+        sections.setdefault(section, []).append(page)
+    return sections
+
+
+st.set_page_config(page_title="Schema Studio", page_icon=":material/schema:", layout="wide")
+page = st.navigation(navigation())
+with st.sidebar:
+    st.caption("Schema Studio · PostgreSQL schema design")
+state.ensure_default_source()
+page.run()

@@ -1,0 +1,122 @@
+"""Overview: what the loaded schema holds, per schema and per table."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import streamlit as st
+
+from studio.catalog import Catalog
+from studio.summary import human_bytes, schema_frame, table_frame, totals
+from studio.ui import state
+from studio.ui.components import md, notes_panel
+
+_CATALOG_HASH = {Catalog: hash}  # a Catalog is frozen and hashable: no need to pickle it to hash it
+
+
+@st.cache_data(hash_funcs=_CATALOG_HASH, show_spinner=False, max_entries=16)
+def _schemas(catalog: Catalog):
+    return schema_frame(catalog)
+
+
+@st.cache_data(hash_funcs=_CATALOG_HASH, show_spinner=False, max_entries=16)
+def _tables(catalog: Catalog):
+    return table_frame(catalog)
+
+
+def header(source) -> None:
+    catalog = source.catalog
+    st.title("Overview")
+    about = [md(source.label)]
+    if catalog.database and catalog.database != source.label:
+        about.append(f"database {md(catalog.database)}")
+    if catalog.server_version:
+        about.append(f"PostgreSQL {md(catalog.server_version)}")
+    st.caption(" · ".join(about))
+    total = totals(catalog)
+    cells = st.columns(7)
+    cells[0].metric("Schemas", total.schema)
+    cells[1].metric("Tables", f"{total.tables:,}")
+    cells[2].metric("Columns", f"{total.columns:,}")
+    cells[3].metric("Foreign keys", f"{total.foreign_keys:,}")
+    cells[4].metric("Indexes", f"{total.indexes:,}")
+    cells[5].metric("Est. rows", "?" if total.row_estimate is None else f"{total.row_estimate:,}",
+                    help="From the planner's statistics (pg_class.reltuples); ? when never analyzed.")
+    cells[6].metric("Size", human_bytes(total.total_bytes), help="Tables, their indexes and TOAST.")
+
+
+def health_summary(catalog: Catalog) -> None:
+    """Room for the findings' health summary: `studio.ui.health.render(catalog)`, once it exists."""
+    if importlib.util.find_spec("studio.ui.health") is None:
+        return
+    from studio.ui import health
+
+    health.render(catalog)
+
+
+_COUNT = {"format": "localized", "width": "small"}
+
+
+def schema_table(catalog: Catalog) -> None:
+    st.subheader("Schemas")
+    st.dataframe(
+        _schemas(catalog),
+        hide_index=True,
+        column_config={
+            "schema": st.column_config.TextColumn("Schema"),
+            "tables": st.column_config.NumberColumn("Tables", **_COUNT),
+            "columns": st.column_config.NumberColumn("Columns", **_COUNT),
+            "foreign keys": st.column_config.NumberColumn("Foreign keys", **_COUNT),
+            "indexes": st.column_config.NumberColumn("Indexes", **_COUNT),
+            "est. rows": st.column_config.NumberColumn("Est. rows", format="localized"),
+            "size": st.column_config.NumberColumn("Size", format="bytes"),
+        },
+    )
+
+
+def table_list(catalog: Catalog) -> None:
+    st.subheader("Tables")
+    frame = _tables(catalog)
+    left, right = st.columns([3, 2])
+    query = left.text_input(
+        "Filter", placeholder="part of a table, schema or comment", key=f"source.overview.filter.{state.generation()}"
+    )
+    schemas = sorted(frame["schema"].unique())
+    chosen = right.multiselect("Schemas", schemas, key=f"source.overview.schemas.{state.generation()}")
+    if chosen:
+        frame = frame[frame["schema"].isin(chosen)]
+    if query:
+        needle = query.casefold()
+        hay = frame["schema"] + "." + frame["table"] + " " + frame["comment"]
+        frame = frame[hay.str.casefold().str.contains(needle, regex=False)]
+    st.caption(f"{len(frame):,} of {len(_tables(catalog)):,} tables and views · click a header to sort")
+    st.dataframe(
+        frame,
+        hide_index=True,
+        height=min(36 + 35 * max(len(frame), 1), 640),
+        column_config={
+            "schema": st.column_config.TextColumn("Schema"),
+            "table": st.column_config.TextColumn("Table"),
+            "kind": st.column_config.TextColumn("Kind"),
+            "columns": st.column_config.NumberColumn("Columns", **_COUNT),
+            "foreign keys": st.column_config.NumberColumn("FKs", **_COUNT),
+            "indexes": st.column_config.NumberColumn("Indexes", **_COUNT),
+            "est. rows": st.column_config.NumberColumn("Est. rows", format="localized"),
+            "size": st.column_config.NumberColumn("Size", format="bytes"),
+            "RLS": st.column_config.TextColumn("RLS"),
+            "comment": st.column_config.TextColumn("Comment", width="large"),
+        },
+    )
+
+
+source = state.current()
+if source is None:
+    st.title("Overview")
+    st.info("No schema is loaded: choose the demo, a database or a file on the Connect page.")
+    st.page_link("pages/connect.py", label="Connect", icon=":material/power:")
+else:
+    header(source)
+    health_summary(source.catalog)
+    schema_table(source.catalog)
+    table_list(source.catalog)
+    notes_panel(source.notes)

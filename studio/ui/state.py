@@ -1,0 +1,132 @@
+"""Session state of the studio: the one loaded Source, and how it is loaded or replaced.
+
+Every page reads `current()`. Loading another source replaces it and clears every session key
+that starts with `SOURCE_SCOPED_PREFIX`, so pages keep per-source state (selections, drafts)
+under that prefix and never show one schema's choices against another. `generation()` changes
+with each load, for keys of widgets that must reset.
+
+Database handles live in `st.cache_resource`: the demo is loaded once per server process; an
+uploaded file once per content (its sandbox database is dropped when evicted). A live database is
+read afresh on every Load, since it changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import NamedTuple
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import streamlit as st
+
+from studio.catalog import Catalog
+from studio.sources import Source
+
+SOURCE_KEY = "studio.source"
+GENERATION_KEY = "studio.source_generation"
+DEMO_TRIED_KEY = "studio.demo_tried"
+SOURCE_SCOPED_PREFIX = "source."
+UPLOAD_CACHE_ENTRIES = 8
+
+
+def current() -> Source | None:
+    return st.session_state.get(SOURCE_KEY)
+
+
+def catalog() -> Catalog | None:
+    source = current()
+    return source.catalog if source else None
+
+
+def generation() -> int:
+    return st.session_state.get(GENERATION_KEY, 0)
+
+
+def replace(source: Source) -> None:
+    """Make `source` the studio's source; forget everything the previous one left in the session."""
+    for key in [k for k in st.session_state if str(k).startswith(SOURCE_SCOPED_PREFIX)]:
+        del st.session_state[key]
+    st.session_state[SOURCE_KEY] = source
+    st.session_state[GENERATION_KEY] = generation() + 1
+
+
+# Loading ---------------------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def demo_source() -> Source:
+    from studio.sources import open_source
+
+    return open_source(demo=True)
+
+
+class _Upload(NamedTuple):
+    source: Source
+    loaded: object  # studio.sources.ddl.Loaded: owns the sandbox database
+
+
+def _drop_upload(upload: _Upload) -> None:
+    upload.loaded.drop()
+
+
+@st.cache_resource(show_spinner=False, max_entries=UPLOAD_CACHE_ENTRIES, on_release=_drop_upload)
+def _uploaded(name: str, digest: str, _data: bytes) -> _Upload:
+    from studio.sources import ddl
+
+    loaded = ddl.load_text(ddl.decode(_data, name), filename=name)
+    source = Source("ddl", name, loaded.catalog, url=loaded.url, notes=list(loaded.catalog.notes))
+    return _Upload(source, loaded)
+
+
+def upload_limit_mb() -> int:
+    from studio.sources import ddl
+
+    return max(1, ddl.max_bytes() // (1024 * 1024))
+
+
+def uploaded_source(name: str, data: bytes) -> Source:
+    """A Source for an uploaded DDL file, loaded into a sandbox database (once per content)."""
+    from pathlib import PurePath
+
+    safe_name = PurePath(name.replace("\\", "/")).name or "upload.sql"
+    return _uploaded(safe_name, hashlib.sha256(data).hexdigest(), data).source
+
+
+def live_source(url: str) -> Source:
+    from studio.sources import open_source
+
+    return open_source(dsn=url)
+
+
+def with_password(url: str, password: str) -> str:
+    """The connection string with `password` set (URL or key=value form); unchanged when empty."""
+    if not password:
+        return url
+    from psycopg import conninfo
+
+    from studio.sources import postgres
+
+    url = url.strip()
+    if postgres.is_url(url):
+        parts = urlsplit(url)
+        userinfo, at, hosts = parts.netloc.rpartition("@")
+        user = userinfo.split(":", 1)[0] if at else ""
+        netloc = f"{user}:{quote(password, safe='')}@{hosts}"
+        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return conninfo.make_conninfo(url, password=password)
+
+
+def ensure_default_source() -> None:
+    """On a session's first run, open the demo (with progress); later runs keep what is loaded."""
+    if current() is not None or st.session_state.get(DEMO_TRIED_KEY):
+        return
+    st.session_state[DEMO_TRIED_KEY] = True
+    from studio.ui.components import show_error
+
+    with st.status("Loading the demo schema into the embedded PostgreSQL…", expanded=False) as status:
+        try:
+            replace(demo_source())
+        except Exception as exc:
+            status.update(label="The demo could not be loaded", state="error", expanded=True)
+            show_error(exc, "Loading the demo")
+            return
+        status.update(label="Demo loaded", state="complete")

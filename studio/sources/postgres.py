@@ -13,9 +13,12 @@ module: labels and error messages go through `redact()`.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import gc
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -45,6 +48,7 @@ from studio.catalog import (
 )
 from studio.catalog import Sequence as SequenceInfo
 from studio.errors import SourceError
+from studio.sql import literal
 
 APPLICATION_NAME = "schema-studio"
 QUERIES = Path(__file__).with_name("queries")
@@ -148,12 +152,17 @@ def _connect_failure(exc: psycopg.Error, dsn: str, connect_timeout_s: int) -> So
 
 @contextlib.contextmanager
 def connect_readonly(
-    url: str, *, statement_timeout_ms: int = 60000, connect_timeout_s: int = 10
+    url: str,
+    *,
+    statement_timeout_ms: int = 60000,
+    connect_timeout_s: int = 10,
+    snapshot: str | None = None,
 ) -> Iterator[psycopg.Connection]:
     """A connection inside a READ ONLY, REPEATABLE READ transaction with a statement timeout.
 
-    The transaction is rolled back and the connection closed on exit. Connection failures
-    become a one-line SourceError without the password.
+    With `snapshot` (from pg_export_snapshot() in another such transaction) it sees exactly
+    what that transaction sees. The transaction is rolled back and the connection closed on
+    exit. Connection failures become a one-line SourceError without the password.
     """
     dsn = libpq_dsn(url)
     try:
@@ -166,18 +175,21 @@ def connect_readonly(
     timeout = int(params.get("connect_timeout") or connect_timeout_s)
     try:
         conn = psycopg.connect(
-            dsn, autocommit=False, connect_timeout=timeout, application_name=APPLICATION_NAME
+            dsn, autocommit=True, connect_timeout=timeout, application_name=APPLICATION_NAME
         )
     except psycopg.Error as exc:
         raise _connect_failure(exc, url, timeout) from None
     try:
-        conn.read_only = True
-        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         conn.execute(
             "SELECT set_config('statement_timeout', %s, false),"
             " set_config('default_transaction_read_only', 'on', false)",
             (f"{int(statement_timeout_ms)}ms",),
         )
+        conn.autocommit = False
+        conn.read_only = True
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        if snapshot:
+            conn.execute(f"SET TRANSACTION SNAPSHOT {literal(snapshot)}")
         yield conn
     finally:
         with contextlib.suppress(psycopg.Error):
@@ -205,13 +217,6 @@ def _run(conn: psycopg.Connection, name: str, version: int, params: dict) -> lis
         return cur.fetchall()
 
 
-def _vector(text: str | None) -> list[int]:
-    """int2vector / int2[] text output ("1 2 0" or "{1,2}") as ints."""
-    if not text:
-        return []
-    return [int(x) for x in text.strip("{}").replace(",", " ").split()]
-
-
 # Introspection ---------------------------------------------------------------------------------
 
 
@@ -223,47 +228,83 @@ def introspect(
     connect_timeout_s: int = 10,
 ) -> Catalog:
     """Read every table, constraint, index, policy, type, sequence and function in scope."""
-    params = {"schemas": list(schemas) if schemas else None}
+    params: dict = {"schemas": list(schemas) if schemas else None}
     label = redact(url)
-    with connect_readonly(
-        url, statement_timeout_ms=statement_timeout_ms, connect_timeout_s=connect_timeout_s
-    ) as conn:
-        try:
-            database, server_version, version = conn.execute(query_text("server")).fetchone()
-            rows = {
-                name: _run(conn, name, version, params)
-                for name in (
-                    "schemas",
-                    "tables",
-                    "columns",
-                    "types",
-                    "constraints",
-                    "indexes",
-                    "triggers",
-                    "policies",
-                    "enums",
-                    "domains",
-                    "sequences",
-                    "functions",
-                    "extensions",
+    timeouts = {"statement_timeout_ms": statement_timeout_ms, "connect_timeout_s": connect_timeout_s}
+    # Hundreds of thousands of short-lived rows and values: generational GC passes over them
+    # would cost more than the reading itself, and nothing here makes reference cycles.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with connect_readonly(url, **timeouts) as conn:
+            try:
+                database, server_version, version = conn.execute(query_text("server")).fetchone()
+                ((namespaces, relations),) = _run(conn, "scope", version, params)
+                params.update(nsp=namespaces, rels=relations)
+                rows = _read_all(conn, url, version, params, timeouts)
+
+                def index_definitions(oids: list[int]) -> dict[int, str]:
+                    return dict(_run(conn, "index_definitions", version, {"oids": oids}))
+
+                return _assemble(
+                    rows, index_definitions, database=database, server_version=server_version, source=label
                 )
-            }
-        except psycopg.errors.QueryCanceled:
-            raise SourceError(
-                f"reading the catalog of {label} took longer than the statement timeout of "
-                f"{statement_timeout_ms} ms: raise the statement timeout or narrow it with --schema"
-            ) from None
-        except psycopg.Error as exc:
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise SourceError(_scrub(f"could not read the catalog of {label}: {first}", url)) from None
-    return _assemble(rows, database=database, server_version=server_version, source=label)
+            except psycopg.errors.QueryCanceled:
+                raise SourceError(
+                    f"reading the catalog of {label} took longer than the statement timeout of "
+                    f"{statement_timeout_ms} ms: raise the statement timeout or narrow it with --schema"
+                ) from None
+            except psycopg.Error as exc:
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                raise SourceError(_scrub(f"could not read the catalog of {label}: {first}", url)) from None
+    finally:
+        if gc_was_enabled:
+            gc.enable()
 
 
-def _assemble(rows: dict[str, list[tuple]], *, database: str, server_version: str, source: str) -> Catalog:
+# The queries, in groups of similar server cost. Large schemas read the groups in parallel,
+# one connection each, all on the main transaction's exported snapshot.
+_QUERY_GROUPS = (
+    ("columns", "types", "schemas", "enums", "domains", "functions", "extensions", "opclasses"),
+    ("constraints", "tables", "triggers", "policies"),
+    ("indexes", "sequences"),
+)
+_QUERY_ORDER = tuple(name for group in _QUERY_GROUPS for name in group)
+PARALLEL_FROM_RELATIONS = 500
+
+
+def _read_all(conn: psycopg.Connection, url: str, version: int, params: dict, timeouts: dict) -> dict:
+    if len(params["rels"]) < PARALLEL_FROM_RELATIONS:
+        return {name: _run(conn, name, version, params) for name in _QUERY_ORDER}
+    try:
+        with conn.transaction():  # a savepoint: a refusal must not abort the main transaction
+            (snapshot,) = conn.execute("SELECT pg_export_snapshot()").fetchone()
+    except psycopg.Error:  # e.g. refused by this server: read everything on one connection
+        return {name: _run(conn, name, version, params) for name in _QUERY_ORDER}
+
+    def read_group(group: tuple[str, ...]) -> dict | None:
+        try:
+            with connect_readonly(url, snapshot=snapshot, **timeouts) as worker:
+                return {name: _run(worker, name, version, params) for name in group}
+        except SourceError:  # no spare connection: the main one reads this group instead
+            return None
+
+    main_group, *other_groups = _QUERY_GROUPS
+    with ThreadPoolExecutor(max_workers=len(other_groups)) as pool:
+        futures = [(group, pool.submit(read_group, group)) for group in other_groups]
+        rows = {name: _run(conn, name, version, params) for name in main_group}
+        for group, future in futures:
+            rows.update(future.result() or {name: _run(conn, name, version, params) for name in group})
+    return rows
+
+
+def _assemble(
+    rows: dict[str, list[tuple]], index_definitions, *, database: str, server_version: str, source: str
+) -> Catalog:
     notes: list[Note] = []
-    columns, attnames = _columns(rows["columns"], _type_resolver(rows["types"]))
-    constraints = _constraints(rows["constraints"], attnames)
-    indexes = _indexes(rows["indexes"], attnames)
+    columns, attributes = _columns(rows["columns"], _type_resolver(rows["types"]))
+    constraints = _constraints(rows["constraints"], attributes)
+    indexes = _indexes(rows["indexes"], attributes, rows["opclasses"], index_definitions)
     triggers = _group(rows["triggers"], lambda r: Trigger(r[1], r[2], r[3], r[4]))
     policies = _group(
         rows["policies"], lambda r: Policy(r[1], _POLICY_COMMAND[r[2]], tuple(r[3]), r[4], r[5], r[6])
@@ -295,13 +336,17 @@ def _assemble(rows: dict[str, list[tuple]], *, database: str, server_version: st
                 rls_enabled=rls,
                 rls_forced=rls_forced,
                 policies=policies.get(oid, ()),
-                partitioning=Partitioning(_STRATEGY[strategy], partkey, tuple(partcols)) if strategy else None,
+                partitioning=Partitioning(_STRATEGY[strategy], partkey, tuple(partcols))
+                if strategy
+                else None,
                 partition_of=parents[0] if is_partition and parents else None,
                 partition_bound=bound,
                 inherits=() if is_partition else tuple(parents),
                 persistence=_PERSISTENCE.get(persistence, "permanent"),
                 row_estimate=tuples,
-                total_bytes=size,
+                total_bytes=None
+                if size is None
+                else size + sum(i.size_bytes or 0 for i in indexes.get(oid, ())),
                 comment=comment,
                 view_definition=view_def,
             )
@@ -311,8 +356,11 @@ def _assemble(rows: dict[str, list[tuple]], *, database: str, server_version: st
     for schema, name, data_type, max_value, readable, last_value, owned_by in rows["sequences"]:
         if not readable:
             notes.append(
-                Note("warning", f"cannot read sequence {schema}.{name}: its last value is unknown",
-                     f"{schema}.{name}")
+                Note(
+                    "warning",
+                    f"cannot read sequence {schema}.{name}: its last value is unknown",
+                    f"{schema}.{name}",
+                )
             )
         sequences.append(SequenceInfo(schema, name, data_type, last_value, max_value, owned_by))
 
@@ -326,7 +374,9 @@ def _assemble(rows: dict[str, list[tuple]], *, database: str, server_version: st
         ),
         sequences=tuple(sequences),
         functions=tuple(
-            Function(s, n, args, returns, lang, _FUNCTION_KIND.get(kind, "function"), secdef, tuple(cfg), body)
+            Function(
+                s, n, args, returns, lang, _FUNCTION_KIND.get(kind, "function"), secdef, tuple(cfg), body
+            )
             for s, n, args, returns, lang, kind, secdef, cfg, body in rows["functions"]
         ),
         extensions=tuple(r[0] for r in rows["extensions"]),
@@ -368,10 +418,20 @@ def _type_resolver(rows: list[tuple]):
     return resolve
 
 
-def _columns(rows: list[tuple], resolve) -> tuple[dict[int, tuple[Column, ...]], dict[int, dict[int, str]]]:
+class _Attributes:
+    """Per table: attnum -> name, quoted name and collation oid (for constraints and indexes)."""
+
+    def __init__(self):
+        self.names: dict[int, dict[int, str]] = defaultdict(dict)
+        self.quoted: dict[int, dict[int, str]] = defaultdict(dict)
+        self.collations: dict[int, dict[int, int]] = defaultdict(dict)
+
+
+def _columns(rows: list[tuple], resolve) -> tuple[dict[int, tuple[Column, ...]], _Attributes]:
     by_table: dict[int, list[Column]] = defaultdict(list)
-    attnames: dict[int, dict[int, str]] = defaultdict(dict)
-    for relid, attnum, name, type_, typid, nullable, default, identity, generated, coll, comment, seq in rows:
+    attributes = _Attributes()
+    for (relid, attnum, name, type_, typid, nullable, default, identity, generated, coll, comment, seq,
+         quoted, collation_oid) in rows:  # fmt: skip
         base, category, is_array = resolve(typid)
         by_table[relid].append(
             Column(
@@ -389,27 +449,39 @@ def _columns(rows: list[tuple], resolve) -> tuple[dict[int, tuple[Column, ...]],
                 is_array=is_array,
             )
         )
-        attnames[relid][attnum] = name
-    return {k: tuple(v) for k, v in by_table.items()}, attnames
+        attributes.names[relid][attnum] = name
+        attributes.quoted[relid][attnum] = quoted
+        attributes.collations[relid][attnum] = collation_oid
+    return {k: tuple(v) for k, v in by_table.items()}, attributes
 
 
-def _constraints(rows: list[tuple], attnames: dict[int, dict[int, str]]) -> dict[int, dict[str, object]]:
+def _constraints(rows: list[tuple], attributes: _Attributes) -> dict[int, dict[str, object]]:
     out: dict[int, dict[str, object]] = defaultdict(dict)
     for (relid, name, kind, conkey, ref_table, ref_columns, on_delete, on_update, match,
          deferrable, deferred, validated, definition, nulls_not_distinct) in rows:  # fmt: skip
-        names = attnames.get(relid, {})
-        cols = tuple(names.get(n, str(n)) for n in _vector(conkey))
+        names = attributes.names.get(relid, {})
+        cols = tuple(names.get(n, str(n)) for n in conkey or ())
         slot = out[relid]
         if kind == "p":
             slot["p"] = PrimaryKey(name, cols)
         elif kind == "u":
-            slot.setdefault("u", []).append(UniqueConstraint(name, cols, bool(nulls_not_distinct), deferrable))
+            slot.setdefault("u", []).append(
+                UniqueConstraint(name, cols, bool(nulls_not_distinct), deferrable)
+            )
         elif kind == "f":
             slot.setdefault("f", []).append(
                 ForeignKey(
-                    name, cols, ref_table, tuple(ref_columns), _FK_ACTION[on_delete], _FK_ACTION[on_update],
-                    _FK_MATCH[match], deferrable, deferred, validated,
-                )
+                    name,
+                    cols,
+                    ref_table,
+                    tuple(ref_columns),
+                    _FK_ACTION[on_delete],
+                    _FK_ACTION[on_update],
+                    _FK_MATCH[match],
+                    deferrable,
+                    deferred,
+                    validated,
+                )  # fmt: skip
             )
         elif kind == "c":
             slot.setdefault("c", []).append(CheckConstraint(name, definition, cols, validated))
@@ -418,42 +490,88 @@ def _constraints(rows: list[tuple], attnames: dict[int, dict[int, str]]) -> dict
     return out
 
 
-def _indexes(rows: list[tuple], attnames: dict[int, dict[int, str]]) -> dict[int, tuple[Index, ...]]:
-    by_table: dict[int, list[Index]] = defaultdict(list)
-    for (relid, name, nkeys, indkey, indoption, expressions, opclasses, collations, unique, primary,
-         constraint, method, predicate, valid, nulls_not_distinct, definition, size) in rows:  # fmt: skip
-        names = attnames.get(relid, {})
-        attnums = _vector(indkey)
-        options = _vector(indoption)
+_DEFAULT_COLLATION = 100  # pg_collation "default"
+
+
+def _key_suffix(option: int) -> str:
+    if option & 1:
+        return " DESC" if option & 2 else " DESC NULLS LAST"
+    return " NULLS FIRST" if option & 2 else ""
+
+
+def _indexes(
+    rows: list[tuple], attributes: _Attributes, lookups: list[tuple], fetch_definitions
+) -> dict[int, tuple[Index, ...]]:
+    """Indexes per table oid. `fetch_definitions(oids)` returns {oid: pg_get_indexdef} for the
+    indexes whose definition cannot be rebuilt from their parts (one query for all of them)."""
+    opclasses = {oid: (name, default) for kind, oid, name, default in lookups if kind == "o"}
+    collations = {oid: name for kind, oid, name, _ in lookups if kind == "c"}
+    parsed = []
+    rebuild_failed: list[int] = []
+    for (relid, oid, name, quoted_name, on_only, quoted_table, nkeys, indkey, indoption, expressions,
+         indclass, indcollation, unique, primary, constraint, method, predicate, valid, nulls_not_distinct,
+         plain, size) in rows:  # fmt: skip
+        names = attributes.names.get(relid, {})
+        quoted = attributes.quoted.get(relid, {})
+        column_collations = attributes.collations.get(relid, {})
+        attnums = indkey or []
+        options = indoption or []
+        classes = indclass or []
+        colls = indcollation or []
         keys = []
+        key_texts = []
         for pos in range(nkeys):
             attnum = attnums[pos]
             option = options[pos] if pos < len(options) else 0
             column = names.get(attnum) if attnum else None
+            opclass_name, opclass_default = (
+                opclasses.get(classes[pos], ("", True)) if pos < len(classes) else ("", True)
+            )
+            coll = colls[pos] if pos < len(colls) else 0
+            usual = column_collations.get(attnum, 0) if column is not None else _DEFAULT_COLLATION
+            collation = collations.get(coll) if coll and coll != usual else None
             keys.append(
                 IndexKey(
-                    expression=column if column is not None else (expressions[pos] or ""),
+                    expression=column if column is not None else ((expressions or [])[pos] or ""),
                     column=column,
                     descending=bool(option & 1),
                     nulls_first=bool(option & 2),
-                    opclass=opclasses[pos] if pos < len(opclasses) else None,
-                    collation=collations[pos] if pos < len(collations) else None,
+                    opclass=None if opclass_default else opclass_name,
+                    collation=collation,
                 )
             )
+            plain = plain and column is not None and opclass_default and collation is None
+            if plain:
+                key_texts.append(quoted[attnum] + _key_suffix(option))
         include = tuple(names.get(n, str(n)) for n in attnums[nkeys:])
-        by_table[relid].append(
-            Index(
-                name, tuple(keys), unique, primary, constraint, method, predicate, include, valid,
-                bool(nulls_not_distinct), definition, size,
+        definition = ""
+        if plain:
+            definition = (
+                f"CREATE {'UNIQUE ' if unique else ''}INDEX {quoted_name} ON {'ONLY ' if on_only else ''}"
+                f"{quoted_table} USING {method} ({', '.join(key_texts)})"
             )
-        )
+            if include:
+                definition += f" INCLUDE ({', '.join(quoted[n] for n in attnums[nkeys:])})"
+            if nulls_not_distinct:
+                definition += " NULLS NOT DISTINCT"
+        else:
+            rebuild_failed.append(oid)
+        parsed.append((relid, oid, Index(
+            name, tuple(keys), unique, primary, constraint, method, predicate, include, valid,
+            bool(nulls_not_distinct), definition, size,
+        )))  # fmt: skip
+    definitions = fetch_definitions(rebuild_failed) if rebuild_failed else {}
+    by_table: dict[int, list[Index]] = defaultdict(list)
+    for relid, oid, index in parsed:
+        if oid in definitions:
+            index = dataclasses.replace(index, definition=definitions[oid])
+        by_table[relid].append(index)
     return {k: tuple(v) for k, v in by_table.items()}
 
 
 def _roll_up_partitions(tables: list[Table]) -> tuple[Table, ...]:
     """A partitioned table stores nothing itself: its size (and, when never analyzed, its row
     estimate) is the sum over its partitions, recursively."""
-    import dataclasses
 
     children: dict[str, list[Table]] = defaultdict(list)
     for t in tables:
@@ -476,8 +594,9 @@ def _roll_up_partitions(tables: list[Table]) -> tuple[Table, ...]:
             if rows is not None:
                 rows_sum, any_rows = rows_sum + rows, True
         own_rows = t.row_estimate
-        return (size_sum if any_size else None), (own_rows if own_rows is not None else
-                                                   (rows_sum if any_rows else None))
+        return (size_sum if any_size else None), (
+            own_rows if own_rows is not None else (rows_sum if any_rows else None)
+        )
 
     out = []
     for t in tables:

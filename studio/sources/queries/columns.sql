@@ -35,7 +35,9 @@ SELECT a.attrelid,
        CASE WHEN coll.collnamespace = 'pg_catalog'::regnamespace THEN coll.collname
             ELSE collns.nspname || '.' || coll.collname END,
        d.description,
-       cs.seqname
+       cs.seqname,
+       quote_ident(a.attname),
+       a.attcollation
 FROM rel
 JOIN pg_attribute a ON a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped
 JOIN pg_type t ON t.oid = a.atttypid

@@ -6,7 +6,7 @@ WITH __SCOPE__
 SELECT con.conrelid,
        con.conname,
        con.contype,
-       con.conkey::text,
+       con.conkey,
        CASE WHEN con.contype = 'f' THEN fn.nspname || '.' || fc.relname END,
        ARRAY(SELECT a.attname
              FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)

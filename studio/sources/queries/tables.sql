@@ -1,3 +1,6 @@
+-- Sizes come from pg_class.relpages (as of the last VACUUM, ANALYZE or CREATE INDEX), not from
+-- pg_total_relation_size(): that opens and stats every relation, which costs more than the
+-- whole rest of the catalog on a large schema. Unknown (NULL) for a table never analyzed.
 WITH __SCOPE__
 SELECT c.oid,
        rel.nspname,
@@ -8,7 +11,9 @@ SELECT c.oid,
        c.relrowsecurity,
        c.relforcerowsecurity,
        CASE WHEN c.relkind IN ('r', 'p', 'm') AND c.reltuples >= 0 THEN c.reltuples::bigint END,
-       CASE WHEN c.relkind IN ('r', 'm') THEN pg_total_relation_size(c.oid) END,
+       CASE WHEN c.relkind IN ('r', 'm') AND (c.reltuples >= 0 OR c.relpages > 0)
+            THEN (c.relpages::bigint + coalesce(toast.relpages, 0)) * current_setting('block_size')::bigint
+       END,
        d.description,
        CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END,
        pg_get_expr(c.relpartbound, c.oid),
@@ -29,5 +34,6 @@ FROM rel
 JOIN pg_class c ON c.oid = rel.oid
 LEFT JOIN pg_description d
        ON d.classoid = 'pg_class'::regclass AND d.objoid = c.oid AND d.objsubid = 0
+LEFT JOIN pg_class toast ON toast.oid = c.reltoastrelid
 LEFT JOIN pg_partitioned_table pt ON pt.partrelid = c.oid
 ORDER BY rel.nspname, c.relname

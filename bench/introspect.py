@@ -1,0 +1,138 @@
+"""Benchmark: studio introspection vs SQLAlchemy reflection, on synthetic schemas.
+
+    .venv/bin/python bench/introspect.py [--sizes 1000 5000] [--repeat 3]
+
+For each size, a fresh database on the embedded server gets the synthetic schema
+(bench/synthetic.py), then each contender runs in its own subprocess (so peak memory,
+resource.getrusage maxrss, is its own): `introspect()`, SQLAlchemy `MetaData().reflect()`,
+and SQLAlchemy 2's bulk inspector (`get_multi_*`). Time is the best of --repeat runs of
+the call itself (imports and interpreter start excluded); ratios are against the studio in
+the same run. At the largest size it also times the whole `schema-studio inspect --dsn`
+subprocess. Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("SCHEMA_STUDIO_HOME", str(ROOT / ".schema-studio"))
+
+CONTENDERS = ("studio", "sqlalchemy_reflect", "sqlalchemy_bulk")
+
+
+def _sqlalchemy_url(url: str) -> str:
+    return "postgresql+psycopg://" + url.split("://", 1)[1]
+
+
+def run_contender(name: str, url: str, schema: str) -> dict:
+    """Runs in the child process: one timed call, then counts and peak memory."""
+    if name == "studio":
+        from studio.sources import postgres
+
+        start = time.perf_counter()
+        catalog = postgres.introspect(url)
+        elapsed = time.perf_counter() - start
+        count = len([t for t in catalog.tables if t.schema == schema])
+    else:
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(_sqlalchemy_url(url))
+        with engine.connect() as conn:  # connect outside the timing, as the studio's connect is tiny
+            conn.execute(sa.text("SELECT 1"))
+        start = time.perf_counter()
+        if name == "sqlalchemy_reflect":
+            metadata = sa.MetaData()
+            metadata.reflect(engine, schema=schema)
+            count = len(metadata.tables)
+        else:
+            insp = sa.inspect(engine)
+            columns = insp.get_multi_columns(schema=schema)
+            insp.get_multi_pk_constraint(schema=schema)
+            insp.get_multi_foreign_keys(schema=schema)
+            insp.get_multi_indexes(schema=schema)
+            insp.get_multi_unique_constraints(schema=schema)
+            count = len(columns)
+        elapsed = time.perf_counter() - start
+        engine.dispose()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": elapsed, "peak_mb": peak_mb, "tables": count}
+
+
+def measure(name: str, url: str, schema: str, repeat: int) -> dict:
+    best = None
+    for _ in range(repeat):
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", name, "--url", url, "--schema", schema],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        if best is None or result["seconds"] < best["seconds"]:
+            best = {**result, "peak_mb": max(result["peak_mb"], (best or {}).get("peak_mb", 0))}
+    return best
+
+
+def cli_wall_time(url: str) -> float:
+    exe = Path(sys.executable).with_name("schema-studio")
+    start = time.perf_counter()
+    subprocess.run([str(exe), "inspect", "--dsn", url, "-o", os.devnull], check=True)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--child")
+    parser.add_argument("--url")
+    parser.add_argument("--schema", default="synth")
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_contender(args.child, args.url, args.schema)))
+        return
+
+    from bench.synthetic import SCHEMA, create_synthetic, expected_counts
+    from studio.sources import embedded
+
+    rows = []
+    cli_seconds = None
+    for size in args.sizes:
+        with embedded.scratch_database("bench") as db:
+            url = embedded.admin_url(db)
+            start = time.perf_counter()
+            create_synthetic(db, size)
+            print(f"[{size} tables created in {time.perf_counter() - start:.1f} s]", file=sys.stderr)
+            results = {name: measure(name, url, SCHEMA, args.repeat) for name in CONTENDERS}
+            expected = expected_counts(size)["tables"]
+            if results["studio"]["tables"] != expected:
+                raise SystemExit(f"studio read {results['studio']['tables']} tables, expected {expected}")
+            rows.append((size, results))
+            if size == max(args.sizes):
+                cli_seconds = min(cli_wall_time(url) for _ in range(args.repeat))
+
+    print("| tables | contender | time (s) | x studio | peak RSS (MB) | tables read |")
+    print("|---:|---|---:|---:|---:|---:|")
+    for size, results in rows:
+        base = results["studio"]["seconds"]
+        for name in CONTENDERS:
+            r = results[name]
+            print(
+                f"| {size:,} | {name} | {r['seconds']:.2f} | {r['seconds'] / base:.1f}x "
+                f"| {r['peak_mb']:.0f} | {r['tables']:,} |"
+            )
+    if cli_seconds is not None:
+        print(f"\n`schema-studio inspect --dsn` at {max(args.sizes):,} tables: {cli_seconds:.2f} s wall time")
+
+
+if __name__ == "__main__":
+    main()

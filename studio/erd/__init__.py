@@ -1,0 +1,112 @@
+"""Catalog -> entity-relationship diagrams: DOT, SVG, PNG, Mermaid, DBML and plain text.
+
+    diagram = build(catalog, Options(focus="public.orders", depth=2), findings)
+    render(diagram, "svg")
+
+Large schemas are shown as a domain overview (`overview`): one node per domain.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+
+from studio.catalog import Catalog
+from studio.erd.domains import Domain, find_domains
+from studio.erd.model import Diagram, Relationship, all_relationships, build, compute_domains
+from studio.erd.options import Options
+from studio.errors import StudioError
+
+FORMATS = ("dot", "svg", "png", "mermaid", "dbml", "text")
+TEXT_FORMATS = ("dot", "svg", "mermaid", "dbml", "text")
+OVERVIEW_THRESHOLD = 150  # above this many tables the page opens on the domain overview
+MEDIA_TYPES = {
+    "dot": ("text/vnd.graphviz", "gv"),
+    "svg": ("image/svg+xml", "svg"),
+    "png": ("image/png", "png"),
+    "mermaid": ("text/plain", "mmd"),
+    "dbml": ("text/plain", "dbml"),
+    "text": ("text/plain", "txt"),
+}
+
+__all__ = [
+    "FORMATS",
+    "Diagram",
+    "Domain",
+    "Options",
+    "Relationship",
+    "build",
+    "close_names",
+    "compute_domains",
+    "domain_edges",
+    "find_domains",
+    "overview_dot",
+    "render",
+    "require_table",
+]
+
+
+def render(diagram: Diagram, fmt: str) -> str | bytes:
+    """The diagram in one format: text for dot/mermaid/dbml/text/svg, bytes for png."""
+    if fmt == "dot":
+        from studio.erd.dot import to_dot
+
+        return to_dot(diagram)
+    if fmt in ("svg", "png"):
+        from studio.erd.dot import to_dot
+        from studio.erd.layout import render as layout
+
+        out = layout(to_dot(diagram), fmt)
+        return out.decode("utf-8") if fmt == "svg" else out
+    if fmt == "mermaid":
+        from studio.erd.mermaid import to_mermaid
+
+        return to_mermaid(diagram)
+    if fmt == "dbml":
+        from studio.erd.dbml import to_dbml
+
+        return to_dbml(diagram)
+    if fmt == "text":
+        from studio.erd.text import to_text
+
+        return to_text(diagram)
+    raise StudioError(f"ERD format {fmt!r} is unknown: choose one of {', '.join(FORMATS)}")
+
+
+def domain_edges(domains: tuple[Domain, ...], relationships: list[Relationship]) -> dict[tuple[str, str], int]:
+    """Number of relationships from each domain to each other domain."""
+    domain_of = {t: d.name for d in domains for t in d.tables}
+    counts: Counter = Counter()
+    for r in relationships:
+        a, b = domain_of.get(r.table), domain_of.get(r.ref_table)
+        if a and b and a != b:
+            counts[(a, b)] += 1
+    return dict(counts)
+
+
+def overview_dot(catalog: Catalog, options: Options | None = None, domains=None) -> str:
+    from studio.erd.dot import overview_dot as draw
+
+    options = options or Options()
+    domains = domains if domains is not None else compute_domains(catalog, options)
+    edges = domain_edges(domains, all_relationships(catalog, options.implied))
+    return draw(domains, edges, options.direction)
+
+
+def close_names(catalog: Catalog, name: str, n: int = 3) -> list[str]:
+    candidates = [t.qualified for t in catalog.tables if t.kind != "partition"]
+    return difflib.get_close_matches(name, candidates, n=n, cutoff=0.5) or difflib.get_close_matches(
+        name, [c.partition(".")[2] for c in candidates], n=n, cutoff=0.5
+    )
+
+
+def require_table(catalog: Catalog, name: str) -> str:
+    """The schema-qualified name of a table given as `schema.table` or a unique bare name."""
+    table = catalog.resolve(name)
+    if table is not None and table.kind != "partition":
+        return table.qualified
+    if table is not None:
+        return table.partition_of or table.qualified
+    suggestions = close_names(catalog, name)
+    hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else "; `schema-studio inspect` lists the tables"
+    raise StudioError(f"table {name!r} is not in this schema{hint}")

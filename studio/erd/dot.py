@@ -1,0 +1,251 @@
+"""Graphviz DOT: HTML-table nodes, crow's-foot edges between column ports, findings, a legend.
+
+Crow's-foot ends (Graphviz arrow shapes, the first drawn nearest the table):
+  referencing side: `crowodot` zero-or-many, `teeodot` zero-or-one (a unique FK: one-to-one);
+  referenced side:  `teetee` exactly one (NOT NULL FK), `teeodot` zero-or-one (nullable FK).
+"""
+
+from __future__ import annotations
+
+import math
+
+from studio.catalog import Table
+from studio.erd.escape import dot_string, html
+from studio.erd.model import Diagram, Relationship
+
+SEVERITY_COLOURS = {"error": "#dc2626", "warning": "#d97706", "info": "#2563eb"}
+SEVERITY_TINTS = {"error": "#fee2e2", "warning": "#fef3c7", "info": "#dbeafe"}
+HEADER = "#334155"
+FOCUS_HEADER = "#0f766e"
+BORDER = "#94a3b8"
+FONT = "Helvetica"
+TYPE_COLOUR = "#64748b"
+CLUSTER_FILLS = ("#f8fafc", "#f0f9ff", "#fefce8", "#f0fdf4", "#fdf4ff", "#fff7ed", "#f5f3ff", "#ecfeff")
+
+
+def node_id(table: str) -> str:
+    return dot_string(table)
+
+
+def svg_id(index: int, kind: str = "n") -> str:
+    """The id Graphviz gives the node's SVG group: the page maps it back to a table or domain."""
+    return f"erd-{kind}-{index}"
+
+
+def short_type(type_: str) -> str:
+    return (
+        type_.replace("character varying", "varchar")
+        .replace("timestamp with time zone", "timestamptz")
+        .replace("timestamp without time zone", "timestamp")
+        .replace("time with time zone", "timetz")
+        .replace("double precision", "float8")
+        .replace("character(", "char(")
+    )
+
+
+def key_columns(table: Table, diagram: Diagram) -> set[str]:
+    keys = set(table.primary_key.columns) if table.primary_key else set()
+    for u in table.uniques:
+        keys.update(u.columns)
+    for r in diagram.relationships:
+        if r.table == table.qualified:
+            keys.update(r.columns)
+        if r.ref_table == table.qualified:
+            keys.update(r.ref_columns)
+    return keys
+
+
+def column_markers(table: Table, diagram: Diagram) -> dict[str, list[str]]:
+    markers: dict[str, list[str]] = {c.name: [] for c in table.columns}
+    for c in table.primary_key.columns if table.primary_key else ():
+        markers.setdefault(c, []).append("PK")
+    for r in diagram.relationships:
+        if r.table == table.qualified:
+            for c in r.columns:
+                tag = "FK" if r.declared else "FK?"
+                if tag not in markers.setdefault(c, []):
+                    markers[c].append(tag)
+    for u in table.uniques:
+        for c in u.columns:
+            if "UQ" not in markers.setdefault(c, []) and "PK" not in markers[c]:
+                markers[c].append("UQ")
+    for c in table.columns:
+        if not c.nullable and "PK" not in markers[c.name]:
+            markers[c.name].append("NN")
+    return markers
+
+
+def shown_columns(table: Table, diagram: Diagram):
+    detail = diagram.options.columns
+    if detail == "none":
+        return []
+    if detail == "keys":
+        keys = key_columns(table, diagram)
+        return [(i, c) for i, c in enumerate(table.columns) if c.name in keys]
+    return list(enumerate(table.columns))
+
+
+def table_label(table: Table, diagram: Diagram) -> str:
+    marks = diagram.marks.get(table.qualified)
+    focus = diagram.options.focus == table.qualified
+    border = SEVERITY_COLOURS[marks.severity] if marks and marks.severity in SEVERITY_COLOURS else BORDER
+    title = html(diagram.label(table))
+    if table.kind != "table":
+        title += " " + small(_kind_note(table, diagram))
+    header_fill = FOCUS_HEADER if focus else HEADER
+    rows = [
+        f'<TABLE BORDER="{2 if marks else 1}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" COLOR="{border}">'
+    ]
+    header = f'<TD BGCOLOR="{header_fill}" ALIGN="LEFT" COLSPAN="{2 if marks else 3}"><FONT COLOR="white"><B>{title}</B></FONT></TD>'
+    if marks:
+        badge = SEVERITY_COLOURS.get(marks.severity, BORDER)
+        header += f'<TD BGCOLOR="{badge}" ALIGN="RIGHT"><FONT COLOR="white"><B>{marks.count}</B></FONT></TD>'
+    rows.append(f"<TR>{header}</TR>")
+    markers = column_markers(table, diagram)
+    column_marks = dict(marks.columns) if marks else {}
+    for index, column in shown_columns(table, diagram):
+        tint = SEVERITY_TINTS.get(column_marks.get(column.name, ""), "")
+        bg = f' BGCOLOR="{tint}"' if tint else ""
+        tags = " ".join(markers.get(column.name, ()))
+        name = html(column.name)
+        if table.primary_key and column.name in table.primary_key.columns:
+            name = f"<B>{name}</B>"
+        rows.append(
+            f'<TR><TD ALIGN="LEFT" PORT="w{index}"{bg}>{name}</TD>'
+            f'<TD ALIGN="LEFT"{bg}><FONT COLOR="{TYPE_COLOUR}">{html(short_type(column.type))}</FONT></TD>'
+            f'<TD ALIGN="RIGHT" PORT="e{index}"{bg}>{small(tags)}</TD></TR>'
+        )
+    if diagram.options.columns != "all" and len(table.columns) > len(shown_columns(table, diagram)):
+        hidden = len(table.columns) - len(shown_columns(table, diagram))
+        rows.append(
+            f'<TR><TD ALIGN="LEFT" COLSPAN="3"><FONT POINT-SIZE="9" COLOR="{TYPE_COLOUR}">'
+            f"+{hidden} column{'s' if hidden != 1 else ''}</FONT></TD></TR>"
+        )
+    rows.append("</TABLE>")
+    return "<" + "".join(rows) + ">"
+
+
+def small(text: str, colour: str | None = None) -> str:
+    """Small print; Graphviz rejects an empty <FONT> element, so empty text stays empty."""
+    if not text:
+        return ""
+    tint = f' COLOR="{colour}"' if colour else ""
+    return f'<FONT POINT-SIZE="9"{tint}>{html(text)}</FONT>'
+
+
+def _kind_note(table: Table, diagram: Diagram) -> str:
+    if table.kind == "partitioned_table":
+        n = diagram.partitions.get(table.qualified, 0)
+        return f"partitioned, {n} partition{'s' if n != 1 else ''}"
+    return table.kind.replace("_", " ")
+
+
+def _port(table: Table, diagram: Diagram, column: str, side: str) -> str:
+    """The column's port; left to right, edges leave a child on the east and enter a parent on the west."""
+    shown = {c.name: i for i, c in shown_columns(table, diagram)}
+    if column not in shown:
+        return ""
+    return f":{side}{shown[column]}:{side}" if diagram.options.direction == "LR" else f":w{shown[column]}"
+
+
+def edge_line(r: Relationship, tables: dict[str, Table], diagram: Diagram) -> str:
+    tail = node_id(r.table) + _port(tables[r.table], diagram, r.columns[0], "e")
+    head = node_id(r.ref_table) + _port(tables[r.ref_table], diagram, r.ref_columns[0], "w")
+    attrs = {
+        "dir": "both",
+        "arrowtail": "teeodot" if r.one_to_one else "crowodot",
+        "arrowhead": "teeodot" if r.optional else "teetee",
+        "color": '"#475569"' if r.declared else '"#7c3aed"',
+    }
+    if not r.declared:
+        attrs["style"] = "dashed"
+    return f"  {tail} -> {head} [{', '.join(f'{k}={v}' for k, v in attrs.items())}];"
+
+
+def legend_label() -> str:
+    def row(sample: str, text: str) -> str:
+        return f'<TR><TD ALIGN="LEFT">{sample}</TD><TD ALIGN="LEFT">{text}</TD></TR>'
+
+    rows = [
+        '<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" COLOR="#cbd5e1">',
+        f'<TR><TD COLSPAN="2" BGCOLOR="{HEADER}"><FONT COLOR="white"><B>Legend</B></FONT></TD></TR>',
+        row("PK FK UQ NN", "primary key, foreign key, unique, NOT NULL"),
+        row("FK?", "implied foreign key (no constraint)"),
+        row('<FONT COLOR="#475569">────</FONT>', "declared foreign key"),
+        row('<FONT COLOR="#7c3aed">- - - -</FONT>', "implied foreign key (dashed)"),
+        row("&gt;o", "zero or many (crow's foot)"),
+        row("o|", "zero or one (nullable FK, or unique FK: one-to-one)"),
+        row("||", "exactly one (NOT NULL FK)"),
+    ]
+    for severity, colour in SEVERITY_COLOURS.items():
+        rows.append(row(f'<FONT COLOR="{colour}"><B>■ n</B></FONT>', f"findings, worst {severity}"))
+    rows.append("</TABLE>")
+    return "<" + "".join(rows) + ">"
+
+
+def graph_header(direction: str, name: str = "erd") -> list[str]:
+    return [
+        f"digraph {name} {{",
+        f'  graph [rankdir={direction}, fontname="{FONT}", fontsize=11, nodesep=0.35, ranksep=0.9, '
+        'splines=spline, pad=0.3, bgcolor="white"];',
+        f'  node [shape=plaintext, fontname="{FONT}", fontsize=10, margin=0];',
+        f'  edge [fontname="{FONT}", fontsize=9, arrowsize=0.8, penwidth=1.1];',
+    ]
+
+
+def to_dot(diagram: Diagram) -> str:
+    options = diagram.options
+    lines = graph_header(options.direction)
+    tables = {t.qualified: t for t in diagram.tables}
+    index = {t.qualified: i for i, t in enumerate(diagram.tables)}
+
+    def node(table: Table, indent: str = "  ") -> str:
+        return f"{indent}{node_id(table.qualified)} [id={dot_string(svg_id(index[table.qualified]))}, label={table_label(table, diagram)}];"
+
+    groups: dict[str, list[Table]] = {}
+    if options.cluster == "schema" and diagram.multi_schema:
+        for t in diagram.tables:
+            groups.setdefault(t.schema, []).append(t)
+    elif options.cluster == "domain" and diagram.domains:
+        domain_of = diagram.domain_of
+        for t in diagram.tables:
+            groups.setdefault(domain_of.get(t.qualified, "other"), []).append(t)
+    if len(groups) > 1:
+        for i, (title, members) in enumerate(groups.items()):
+            fill = CLUSTER_FILLS[i % len(CLUSTER_FILLS)]
+            lines.append(f"  subgraph cluster_{i} {{")
+            lines.append(f'    label=<<B>{html(title)}</B>>; style="rounded,filled"; fillcolor="{fill}"; color="#cbd5e1";')
+            lines.extend(node(t, "    ") for t in members)
+            lines.append("  }")
+    else:
+        lines.extend(node(t) for t in diagram.tables)
+    lines.extend(edge_line(r, tables, diagram) for r in diagram.relationships)
+    if options.legend:
+        lines.append(f"  legend [id=\"erd-legend\", label={legend_label()}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def overview_dot(domains, edges: dict[tuple[str, str], int], direction: str = "LR") -> str:
+    """One node per domain (name, table count, a few of its tables), weighted edges between domains."""
+    lines = graph_header(direction, "domains")
+    position = {d.name: i for i, d in enumerate(domains)}
+    for i, d in enumerate(domains):
+        sample = ", ".join(t.partition(".")[2] for t in d.tables[:3]) + (", …" if len(d.tables) > 3 else "")
+        label = (
+            '<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="4" COLOR="#94a3b8">'
+            f'<TR><TD BGCOLOR="{HEADER}"><FONT COLOR="white"><B>{html(d.name)}</B></FONT></TD></TR>'
+            f"<TR><TD>{len(d.tables)} table{'s' if len(d.tables) != 1 else ''}</TD></TR>"
+            f'<TR><TD><FONT POINT-SIZE="8" COLOR="{TYPE_COLOUR}">{html(sample)}</FONT></TD></TR>'
+            "</TABLE>>"
+        )
+        lines.append(f'  d{i} [id="{svg_id(i, "d")}", label={label}];')
+    for (a, b), count in sorted(edges.items()):
+        if a in position and b in position and a != b:
+            width = 1 + math.log2(count)
+            lines.append(
+                f'  d{position[a]} -> d{position[b]} [label="{count}", penwidth={width:.1f}, arrowhead=teetee, '
+                'arrowtail=crowodot, dir=both, color="#475569"];'
+            )
+    lines.append("}")
+    return "\n".join(lines) + "\n"

@@ -20,10 +20,6 @@ def _index_ref(table: Table, index: Index) -> str:
     return qualified(table.schema, index.name)
 
 
-def _partitions(ctx: Context, table: Table) -> list[Table]:
-    return [t for t in ctx.catalog.tables if t.partition_of == table.qualified]
-
-
 @rule(
     "unindexed-foreign-key",
     severity="warning",
@@ -72,7 +68,7 @@ def _create_index_fix(ctx: Context, table: Table, columns) -> str:
     me = qualified_name(table.qualified)
     if table.kind != "partitioned_table":
         return f"CREATE INDEX CONCURRENTLY {ident(name)} ON {me} ({idents(columns)});"
-    partitions = _partitions(ctx, table)
+    partitions = ctx.partitions_of(table.qualified)
     if any(p.kind == "partitioned_table" for p in partitions):
         return f"-- {table.qualified} has nested partitions: this locks writes while it builds.\n" + (
             f"CREATE INDEX {ident(name)} ON {me} ({idents(columns)});"

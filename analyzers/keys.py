@@ -112,6 +112,17 @@ def implied_foreign_key(ctx: Context) -> Iterable[Hit]:
             fix = add + ";"
         else:
             fix = f"{add} NOT VALID;\nALTER TABLE {me} VALIDATE CONSTRAINT {ident(name)};"
+        if _enforced_by_every_partition(ctx, table, implied):
+            yield Hit(
+                table.qualified,
+                f"{table.qualified}.{implied.column} references {implied.ref_table} only through foreign keys on"
+                " each partition; a partition added later will not have one",
+                columns=(implied.column,),
+                related=(implied.ref_table,),
+                fix=fix,
+                severity="info",
+            )
+            continue
         yield Hit(
             table.qualified,
             f"{table.qualified}.{implied.column} looks like a reference to {implied.ref_table}.{implied.ref_column}"
@@ -120,6 +131,14 @@ def implied_foreign_key(ctx: Context) -> Iterable[Hit]:
             related=(implied.ref_table,),
             fix=fix,
         )
+
+
+def _enforced_by_every_partition(ctx: Context, table: Table, implied) -> bool:
+    partitions = ctx.partitions_of(table.qualified)
+    return bool(partitions) and all(
+        any(fk.columns == (implied.column,) and fk.ref_table == implied.ref_table for fk in p.foreign_keys)
+        for p in partitions
+    )
 
 
 @rule(
@@ -267,22 +286,54 @@ def natural_key_not_unique(ctx: Context) -> Iterable[Hit]:
         CREATE TABLE manufacturers (id bigint PRIMARY KEY, country_code text NOT NULL);
     """
     extra = ctx.settings.natural_key_names
+    unique_elsewhere = _unique_column_names(ctx)
     for table in _owner_tables(ctx):
         tenant = ctx.tenant_column(table)
         uniques = _unique_column_sets(table)
+        references = ctx.references(table)
+        # Unique per tenant or per parent row (UNIQUE (workspace_id, build_number)) is enforced.
+        scopes = {c for cols, *_ in references for c in cols} | {tenant}
+        scopes |= {c.name for c in table.columns if naming.id_stem(c.name)}
+        parents = [ctx.catalog.table(ref) for _, ref, _, _ in references]
+        parent_stems = {naming.fold(naming.id_stem(c) or "") for cols, *_ in references for c in cols}
         for column in table.columns:
             if column.nullable or not _natural_key_like(table, column, extra):
                 continue
-            scoped = frozenset([column.name, tenant]) if tenant else None
-            if any(s == {column.name} or s == scoped for s in uniques):
+            if any(column.name in s and s - {column.name} <= scopes for s in uniques):
                 continue
+            parts = naming.words(column.name)
+            if len(parts) > 1 and "".join(parts[:-1]) in parent_stems:
+                continue  # warranty_claim_lines.claim_no names the parent claim, not this row
+            if any(p is not None and p.column(column.name) is not None for p in parents):
+                continue  # a copy of the parent's own key
             key = [tenant, column.name] if tenant else [column.name]
+            others = sorted(unique_elsewhere.get(column.name, set()) - {table.qualified})
+            if others and len(parts) == 1:
+                yield Hit(
+                    table.qualified,
+                    f"{table.qualified}.{column.name} may be a natural key with no unique constraint, or a copy of"
+                    f" the {column.name} that is unique in {', '.join(others[:3])}{' and others' * (len(others) > 3)}",
+                    columns=(column.name,),
+                    fix=_unique_fix(ctx, table, key),
+                    severity="info",
+                )
+                continue
             yield Hit(
                 table.qualified,
                 f"{table.qualified}.{column.name} looks like a natural key but nothing enforces uniqueness",
                 columns=(column.name,),
                 fix=_unique_fix(ctx, table, key),
             )
+
+
+def _unique_column_names(ctx: Context) -> dict[str, set[str]]:
+    """Column name -> tables where that column is part of a unique key (built once per run)."""
+    found: dict[str, set[str]] = {}
+    for table in _owner_tables(ctx):
+        for columns in _unique_column_sets(table):
+            for name in columns:
+                found.setdefault(name, set()).add(table.qualified)
+    return found
 
 
 def _unique_fix(ctx: Context, table: Table, key: list[str]) -> str:

@@ -45,10 +45,7 @@ class DataOptions:
 @dataclass(frozen=True)
 class RowEstimate:
     rows: int
-    analyzed: bool  # False: guessed from the heap size, the table was never analyzed
-
-
-GUESSED_BYTES_PER_ROW = 64  # small on purpose: an unanalyzed table is rather sampled than scanned whole
+    analyzed: bool  # False: never analyzed, counted from the cumulative statistics' live tuples
 
 
 @dataclass
@@ -107,6 +104,10 @@ class Probe:
 
 def _n(value: int) -> str:
     return f"{value:,}"
+
+
+def _rows(value: int) -> str:
+    return f"{value:,} row" if value == 1 else f"{value:,} rows"
 
 
 def _sampled(sample: q.Sample | None, checked: int | None = None) -> str:
@@ -185,7 +186,7 @@ def _orphan_probe(dctx, child, columns, parent, ref_columns, constraint) -> Prob
             return
         what = f"declared NOT VALID as {constraint}" if constraint else "implied by its name, not declared"
         message = (
-            f"{child}.{column_text}: {_n(orphans)} of {_n(checked)} rows point at no row of {parent} "
+            f"{child}.{column_text}: {_n(orphans)} of {_rows(checked)} point at no row of {parent} "
             f"(e.g. {_examples(samples or ())}); the reference is {what}{_sampled(sample, checked)}. "
             f"List them all with: {listing}"
         )
@@ -199,7 +200,7 @@ def _orphan_probe(dctx, child, columns, parent, ref_columns, constraint) -> Prob
                 f"({', '.join(ident(c) for c in ref_columns)}) NOT VALID; then VALIDATE CONSTRAINT {ident(name)};"
             )
         fix = _comment(
-            f"{_n(orphans)} rows of {child} reference no row of {parent}. List them:",
+            f"{_rows(orphans)} of {child} reference no row of {parent}. List them:",
             listing,
             "Delete them, set the column to NULL, or restore the missing parents; then:",
             then,
@@ -282,7 +283,7 @@ def _duplicate_probe(dctx, table, scope, key) -> Probe:
             return
         examples = ", ".join(f"{v} ×{n}" for v, n in zip(samples, counts, strict=True))
         message = (
-            f"{table}.{key_text}: {_n(groups)} values repeat{within} across {_n(rows)} rows (e.g. {examples}); "
+            f"{table}.{key_text}: {_n(groups)} value(s) repeat{within} across {_rows(rows)} (e.g. {examples}); "
             f"a unique constraint cannot be added until they are resolved{_sampled(sample)}. "
             f"List them with: {listing}"
         )
@@ -425,37 +426,38 @@ def denormalized_copy_drift(dctx: DataContext) -> Iterable[Probe]:
         for copy_column in hit.columns:
             source = copy_source(dctx.context, table, copy_column, hit.related)
             if source is not None:
-                fk_column, parent, ref_column, parent_column = source
+                fk_columns, parent, ref_columns, parent_column = source
                 yield _drift_probe(
-                    dctx, table.qualified, fk_column, parent, ref_column, copy_column, parent_column
+                    dctx, table.qualified, fk_columns, parent, ref_columns, copy_column, parent_column
                 )
 
 
 def copy_source(
     context: Context, table: Table, copy_column: str, related=()
-) -> tuple[str, str, str, str] | None:
-    """(fk column, parent table, parent key, parent column) a `<p>_<c>` column copies, via `<p>_id` -> P.c."""
+) -> tuple[tuple[str, ...], str, tuple[str, ...], str] | None:
+    """(fk columns, parent, parent key columns, parent column) of a `<p>_<c>` copy reached via `<p>_id` -> P.c."""
     folded = naming.fold(copy_column)
     candidates = []
     for columns, ref_table, ref_columns, _declared in context.references(table):
-        if len(columns) != 1 or columns[0] == copy_column:
-            continue
-        stem = naming.id_stem(columns[0])
         parent = context.catalog.table(ref_table)
-        if stem is None or parent is None or not folded.startswith(naming.fold(stem)):
+        if parent is None or copy_column in columns:
             continue
-        rest = folded[len(naming.fold(stem)) :]
-        twin = next((c.name for c in parent.columns if naming.fold(c.name) == rest), None)
-        if rest and twin is not None and twin != ref_columns[0]:
-            candidates.append((columns[0], ref_table, ref_columns[0], twin))
+        for fk_column in columns:
+            stem = naming.id_stem(fk_column)
+            if stem is None or not folded.startswith(naming.fold(stem)):
+                continue
+            rest = folded[len(naming.fold(stem)) :]
+            twin = next((c.name for c in parent.columns if naming.fold(c.name) == rest), None)
+            if rest and twin is not None and twin not in ref_columns:
+                candidates.append((tuple(columns), ref_table, tuple(ref_columns), twin))
     preferred = [c for c in candidates if c[1] in related]
     chosen = preferred or candidates
     return chosen[0] if chosen else None
 
 
-def _drift_probe(dctx, child, fk_column, parent, ref_column, copy_column, parent_column) -> Probe:
+def _drift_probe(dctx, child, fk_columns, parent, ref_columns, copy_column, parent_column) -> Probe:
     sample = dctx.sample_for(child)
-    listing = q.list_drift(child, (fk_column,), parent, (ref_column,), copy_column, parent_column)
+    listing = q.list_drift(child, fk_columns, parent, ref_columns, copy_column, parent_column)
 
     def read(row) -> Iterator[Hit]:
         checked, drifted, samples = row
@@ -466,7 +468,7 @@ def _drift_probe(dctx, child, fk_column, parent, ref_column, copy_column, parent
             columns=(copy_column,),
             related=(parent,),
             message=(
-                f"{child}.{copy_column}: {_n(drifted)} of {_n(checked)} rows disagree with "
+                f"{child}.{copy_column}: {_n(drifted)} of {_rows(checked)} disagree with "
                 f"{parent}.{parent_column} (e.g. {'; '.join(samples or ())}){_sampled(sample, checked)}. "
                 f"List them with: {listing}"
             ),
@@ -485,7 +487,7 @@ def _drift_probe(dctx, child, fk_column, parent, ref_column, copy_column, parent
             ),
         )
 
-    sql = q.drift(child, (fk_column,), parent, (ref_column,), copy_column, parent_column, sample)
+    sql = q.drift(child, fk_columns, parent, ref_columns, copy_column, parent_column, sample)
     return Probe(child, f"drift of {copy_column} from {parent}.{parent_column}", sql, read, sample)
 
 
@@ -506,14 +508,11 @@ class DataRun:
 
 
 def estimate_rows(conn: psycopg.Connection) -> dict[str, RowEstimate]:
-    """Row estimate of every stored table, by reltuples; guessed from the heap size when never analyzed."""
-    estimates = {}
-    for schema, name, reltuples, heap_bytes, analyzed in conn.execute(q.ROW_ESTIMATES).fetchall():
-        if analyzed:
-            estimates[f"{schema}.{name}"] = RowEstimate(int(reltuples or 0), True)
-        else:
-            estimates[f"{schema}.{name}"] = RowEstimate(int(heap_bytes or 0) // GUESSED_BYTES_PER_ROW, False)
-    return estimates
+    """Row estimate of every stored table: reltuples, or live tuples from the statistics when never analyzed."""
+    return {
+        f"{schema}.{name}": RowEstimate(int(rows or 0), bool(analyzed))
+        for schema, name, rows, analyzed in conn.execute(q.ROW_ESTIMATES).fetchall()
+    }
 
 
 def plan(dctx: DataContext, rules) -> list[tuple[str, Probe]]:
@@ -601,6 +600,8 @@ def _execute(conn: psycopg.Connection, sql: str, timeout_s: float, cancel: Cance
         conn.execute(f"SET LOCAL statement_timeout = {max(1, int(timeout_s * 1000))}")
         cancel.on_cancel(conn.cancel_safe)
         try:
+            if cancel.cancelled:  # cancelled before the statement reached the server
+                raise psycopg.errors.QueryCanceled("cancelled before it started")
             row = conn.execute(sql).fetchone()
         finally:
             cancel.on_cancel(None)

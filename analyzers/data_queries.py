@@ -158,19 +158,24 @@ def list_drift(
     )
 
 
-# Row counts of every stored table, one statement: reltuples (-1 when never analyzed, PG 14+),
-# partitioned tables summed over their leaves, and the heap size to guess from when unanalyzed.
+# Row counts of every stored table, one statement, taking no lock (a size function would wait behind
+# an ACCESS EXCLUSIVE lock): reltuples, or the live-tuple count from the cumulative statistics when the
+# table was never analyzed (reltuples -1 on PG 14+); partitioned tables summed over their leaves.
 ROW_ESTIMATES = """
+WITH rel AS (
+  SELECT c.oid, c.relkind, c.reltuples >= 0 AS analyzed,
+         CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint ELSE pg_stat_get_live_tuples(c.oid) END AS rows
+  FROM pg_class AS c WHERE c.relkind IN ('r', 'p', 'm')
+)
 SELECT n.nspname, c.relname,
-       CASE WHEN c.relkind = 'p' THEN (
-         SELECT sum(greatest(pc.reltuples, 0))::bigint FROM pg_partition_tree(c.oid) AS t
-         JOIN pg_class AS pc ON pc.oid = t.relid WHERE t.isleaf)
-       ELSE c.reltuples::bigint END AS reltuples,
-       CASE WHEN c.relkind = 'p' THEN (
-         SELECT sum(pg_relation_size(t.relid))::bigint FROM pg_partition_tree(c.oid) AS t WHERE t.isleaf)
-       ELSE pg_relation_size(c.oid) END AS heap_bytes,
-       c.relkind = 'p' OR c.reltuples >= 0 AS analyzed
-FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p', 'm')
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
+       CASE WHEN r.relkind = 'p' THEN (
+         SELECT coalesce(sum(leaf.rows), 0)::bigint FROM pg_partition_tree(r.oid) AS t
+         JOIN rel AS leaf ON leaf.oid = t.relid WHERE t.isleaf)
+       ELSE r.rows END AS rows,
+       CASE WHEN r.relkind = 'p' THEN NOT EXISTS (
+         SELECT FROM pg_partition_tree(r.oid) AS t JOIN rel AS leaf ON leaf.oid = t.relid
+         WHERE t.isleaf AND NOT leaf.analyzed)
+       ELSE r.analyzed END AS analyzed
+FROM rel AS r JOIN pg_class AS c ON c.oid = r.oid JOIN pg_namespace AS n ON n.oid = c.relnamespace
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
 """.strip()

@@ -190,3 +190,15 @@ class Context:
         while f"{wanted[:60]}{n}" in taken:
             n += 1
         return f"{wanted[:60]}{n}"
+
+    @cached_property
+    def _partitions(self) -> dict[str, list[Table]]:
+        found: dict[str, list[Table]] = {}
+        for t in self.catalog.tables:
+            if t.partition_of:
+                found.setdefault(t.partition_of, []).append(t)
+        return found
+
+    def partitions_of(self, qualified: str) -> list[Table]:
+        """Direct partitions of a partitioned table."""
+        return self._partitions.get(qualified, [])

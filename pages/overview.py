@@ -28,7 +28,7 @@ def header(source) -> None:
     catalog = source.catalog
     st.title("Overview")
     about = [md(source.label)]
-    if catalog.database and catalog.database != source.label:
+    if source.kind == "dsn" and catalog.database:  # a file's or the demo's database is a throwaway
         about.append(f"database {md(catalog.database)}")
     if catalog.server_version:
         about.append(f"PostgreSQL {md(catalog.server_version)}")
@@ -62,6 +62,7 @@ def schema_table(catalog: Catalog) -> None:
     st.dataframe(
         _schemas(catalog),
         hide_index=True,
+        placeholder="—",
         column_config={
             "schema": st.column_config.TextColumn("Schema"),
             "tables": st.column_config.NumberColumn("Tables", **_COUNT),
@@ -93,6 +94,7 @@ def table_list(catalog: Catalog) -> None:
     st.dataframe(
         frame,
         hide_index=True,
+        placeholder="—",
         height=min(36 + 35 * max(len(frame), 1), 640),
         column_config={
             "schema": st.column_config.TextColumn("Schema"),

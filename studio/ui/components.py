@@ -77,6 +77,7 @@ def notes_panel(notes, *, expanded: bool = False) -> None:
         st.dataframe(
             frame,
             hide_index=True,
+            placeholder="",
             column_config={
                 "level": st.column_config.TextColumn("Level", width="small"),
                 "line": st.column_config.NumberColumn("Line", format="%d", width="small"),

@@ -20,6 +20,7 @@ import logging
 import os
 import secrets
 import threading
+import warnings
 from pathlib import Path
 
 import psycopg
@@ -71,7 +72,9 @@ def _embedded():
     global _server
     with _lock:
         if _server is None:
-            import pgserver
+            with warnings.catch_warnings():  # pgserver warns on import when XDG_RUNTIME_DIR is unset
+                warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
+                import pgserver
 
             pgdata = home() / "pgdata"
             pgdata.mkdir(parents=True, exist_ok=True)

@@ -44,7 +44,11 @@ def repeating_column_group(ctx: Context) -> Iterable[Hit]:
         for members in groups.values():
             numbers = sorted(n for n, _ in members)
             # sha1/sha256/sha512 share a stem but are not slots of one list: require a run 1, 2, 3...
-            if len(members) < 3 or numbers[0] not in (0, 1) or numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+            if (
+                len(members) < 3
+                or numbers[0] not in (0, 1)
+                or numbers != list(range(numbers[0], numbers[0] + len(numbers)))
+            ):
                 continue
             names = tuple(c.name for c in table.columns if c.name in {name for _, name in members})
             yield Hit(
@@ -61,7 +65,9 @@ def _child_table_fix(table: Table, names: tuple[str, ...]) -> str:
     t = qualified_name(table.qualified)
     child_q = f"{ident(table.schema)}.{ident(child)}"
     column_type = table.column(names[0]).type
-    plan = ["-- Move the slots into a child table, one row per value; then switch readers and drop the columns."]
+    plan = [
+        "-- Move the slots into a child table, one row per value; then switch readers and drop the columns."
+    ]
     pk = table.primary_key.columns if table.primary_key else ()
     if not pk:
         plan.append(f"-- {table.qualified} has no primary key to reference: add one first.")
@@ -76,7 +82,11 @@ def _child_table_fix(table: Table, names: tuple[str, ...]) -> str:
         for i, name in enumerate(names)
     ]
     plan.append(f"INSERT INTO {child_q} ({idents(pk)}, slot, value)\n" + "\nUNION ALL ".join(selects) + ";")
-    plan.append(f"-- Once nothing reads them: ALTER TABLE {t} " + ", ".join(f"DROP COLUMN {ident(n)}" for n in names) + ";")
+    plan.append(
+        f"-- Once nothing reads them: ALTER TABLE {t} "
+        + ", ".join(f"DROP COLUMN {ident(n)}" for n in names)
+        + ";"
+    )
     return "\n".join(plan)
 
 
@@ -132,18 +142,51 @@ def denormalized_column(ctx: Context) -> Iterable[Hit]:
                         continue
                     seen.add(column.name)
                     how = "foreign key" if declared else "implied reference"
+                    snapshot = bool(_RECORD_WORDS & set(naming.words(table.name)))
                     yield Hit(
                         table.qualified,
                         f"{table.qualified}.{column.name} copies {ref_table}.{twin.name}, already reachable"
                         f" through the {how} {fk_column}",
                         columns=(column.name,),
                         related=(ref_table,),
-                        fix="\n".join([
-                            f"-- Read {ref_table}.{twin.name} through a join on {fk_column} instead; once nothing",
-                            "-- reads or writes the copy (or keep it and suppress this if it is a snapshot):",
-                            f"-- ALTER TABLE {qualified_name(table.qualified)} DROP COLUMN {ident(column.name)};",
-                        ]),
+                        fix="\n".join(
+                            [
+                                f"-- Read {ref_table}.{twin.name} through a join on {fk_column} instead; once nothing",
+                                "-- reads or writes the copy (or keep it and suppress this if it is a snapshot):",
+                                f"-- ALTER TABLE {qualified_name(table.qualified)} DROP COLUMN {ident(column.name)};",
+                            ]
+                        ),
+                        severity="info" if snapshot else None,
+                        explanation=_SNAPSHOT_EXPLANATION if snapshot else None,
                     )
+
+
+# Tables that record a moment (invoice lines, order items, history): a copied value is usually the value then.
+_RECORD_WORDS = {
+    "invoice",
+    "invoices",
+    "credit",
+    "receipt",
+    "receipts",
+    "order",
+    "orders",
+    "fee",
+    "fees",
+    "history",
+    "histories",
+    "snapshot",
+    "snapshots",
+    "version",
+    "versions",
+    "audit",
+    "log",
+    "logs",
+    "quote",
+    "quotes",
+}
+_SNAPSHOT_EXPLANATION = """This table records a business event (an invoice, an order, a history row), where a copy
+of the referenced value is often a deliberate snapshot of the value at that time. If so, document it in a
+column comment and suppress this; if not, read the value through the join so it cannot go stale."""
 
 
 def _pairs(table: Table) -> Iterable[tuple[str, str]]:
@@ -191,20 +234,48 @@ def polymorphic_association(ctx: Context) -> Iterable[Hit]:
                 f"{table.qualified}.{id_column} points into the table named by {type_column},"
                 " so no foreign key can protect it",
                 columns=tuple(c for c in table.column_names if c in (type_column, id_column)),
-                fix="\n".join([
-                    f"-- For each table named in {type_column} (SELECT DISTINCT {ident(type_column)} FROM {t}):",
-                    f"--   ALTER TABLE {t} ADD COLUMN <target>_id <type> REFERENCES <target>;",
-                    f"--   UPDATE {t} SET <target>_id = {ident(id_column)} WHERE {ident(type_column)} = '<Target>';",
-                    f"-- then ALTER TABLE {t} ADD CHECK (num_nonnulls(<target1>_id, <target2>_id, ...) = 1);",
-                    f"-- and drop {ident(type_column)} and {ident(id_column)} once nothing reads them.",
-                ]),
+                fix="\n".join(
+                    [
+                        f"-- For each table named in {type_column} (SELECT DISTINCT {ident(type_column)} FROM {t}):",
+                        f"--   ALTER TABLE {t} ADD COLUMN <target>_id <type> REFERENCES <target>;",
+                        f"--   UPDATE {t} SET <target>_id = {ident(id_column)} WHERE {ident(type_column)} = '<Target>';",
+                        f"-- then ALTER TABLE {t} ADD CHECK (num_nonnulls(<target1>_id, <target2>_id, ...) = 1);",
+                        f"-- and drop {ident(type_column)} and {ident(id_column)} once nothing reads them.",
+                    ]
+                ),
             )
 
 
 _ATTRIBUTE = re.compile(r"(attr\w*|attribute\w*|key|property|field|name|property_name|field_name|key_name)\Z")
 _VALUE = re.compile(r"(value|val|\w+_value|\w+_val)\Z")
-_INCIDENTAL = {"createdat", "updatedat", "createdon", "updatedon", "createdby", "updatedby", "deletedat", "position",
-               "sortorder", "ordinal"}
+_OPEN_ENDED = {
+    "tags",
+    "metadata",
+    "parameters",
+    "params",
+    "labels",
+    "annotations",
+    "variables",
+    "vars",
+    "settings",
+    "configs",
+    "options",
+}
+_OPEN_ENDED_EXPLANATION = """Its name says the keys are user-defined (tags, metadata, parameters), where key-value
+rows are a reasonable design. The values are still untyped text: check nothing typed or mandatory lives here, and
+consider a jsonb column on the owning table if the pairs are always read together."""
+_INCIDENTAL = {
+    "createdat",
+    "updatedat",
+    "createdon",
+    "updatedon",
+    "createdby",
+    "updatedby",
+    "deletedat",
+    "position",
+    "sortorder",
+    "ordinal",
+}
 
 
 @rule(
@@ -233,30 +304,43 @@ def entity_attribute_value(ctx: Context) -> Iterable[Hit]:
         refs = {c for cols, _, _, _ in ctx.references(table) for c in cols}
         tenant = ctx.tenant_column(table)
         pk = set(table.primary_key.columns) if table.primary_key else set()
-        attribute = next((c for c in table.columns if _ATTRIBUTE.match(c.name.lower())
-                          and type_family(c) == "text"), None)
+        attribute = next(
+            (c for c in table.columns if _ATTRIBUTE.match(c.name.lower()) and type_family(c) == "text"), None
+        )
         value = next((c for c in table.columns if _VALUE.match(c.name.lower()) and c is not attribute), None)
         if attribute is None or value is None or type_family(value) != "text":
             continue
         entity = [c for c in table.column_names if c in refs and c != tenant]
         if not entity:
             continue
-        rest = [c for c in table.column_names
-                if c not in pk and c not in refs and c != tenant and c not in (attribute.name, value.name)
-                and naming.fold(c) not in _INCIDENTAL]
+        rest = [
+            c
+            for c in table.column_names
+            if c not in pk
+            and c not in refs
+            and c != tenant
+            and c not in (attribute.name, value.name)
+            and naming.fold(c) not in _INCIDENTAL
+        ]
         if len(rest) > 2:
             continue
+        open_ended = naming.last_word(table.name) in _OPEN_ENDED
         yield Hit(
             table.qualified,
             f"{table.qualified} stores attributes as rows: {attribute.name} names the attribute and"
             f" {value.name} ({value.type}) holds its value for {', '.join(entity)}",
             columns=(entity[0], attribute.name, value.name),
-            fix="\n".join([
-                f"-- List the attributes in use: SELECT {ident(attribute.name)}, count(*) FROM"
-                f" {qualified_name(table.qualified)} GROUP BY 1;",
-                "-- Give each well-known attribute a typed column on the entity table (with NOT NULL / CHECK",
-                "-- where it applies) and move open-ended ones into a jsonb column; then retire this table.",
-            ]),
+            fix="\n".join(
+                [
+                    f"-- List the attributes in use: SELECT {ident(attribute.name)}, count(*) FROM"
+                    f" {qualified_name(table.qualified)} GROUP BY 1;",
+                    "-- Give each well-known attribute a typed column on the entity table (with NOT NULL / CHECK",
+                    "-- where it applies) and move open-ended ones into a jsonb column; then retire this table.",
+                ]
+            ),
+            # A table named as user-defined tags/metadata/parameters says its keys are open-ended by design.
+            severity="info" if open_ended else None,
+            explanation=_OPEN_ENDED_EXPLANATION if open_ended else None,
         )
 
 
@@ -286,7 +370,12 @@ def unique_keys(table: Table) -> Iterable[tuple[str, tuple[str, ...], Index | No
     for u in table.uniques:
         yield u.name, u.columns, by_constraint.get(u.name), True
     for index in table.indexes:
-        if index.unique and not index.primary and index.constraint not in constraint_names and not index.constraint:
+        if (
+            index.unique
+            and not index.primary
+            and index.constraint not in constraint_names
+            and not index.constraint
+        ):
             yield index.name, index.columns, index, False
 
 
@@ -294,24 +383,39 @@ def referenced_by_fk(ctx: Context, table: Table, columns: tuple[str, ...]) -> bo
     return any(set(fk.ref_columns) == set(columns) for _, fk in ctx.foreign_keys_to(table.qualified))
 
 
-def replace_unique_fix(ctx: Context, table: Table, name: str, columns: tuple[str, ...], index: Index | None,
-                       is_constraint: bool, *, new_keys: str, predicate: str | None, suffix: str) -> str:
+def replace_unique_fix(
+    ctx: Context,
+    table: Table,
+    name: str,
+    columns: tuple[str, ...],
+    index: Index | None,
+    is_constraint: bool,
+    *,
+    new_keys: str,
+    predicate: str | None,
+    suffix: str,
+) -> str:
     """A new unique index built concurrently, then the old key dropped (a plan where FKs depend on it)."""
     t = qualified_name(table.qualified)
-    new_name = constraint_name(table.name, [c for c in columns if c], suffix)
+    new_name = ctx.free_name(table.schema, constraint_name(table.name, [c for c in columns if c], suffix))
     method = f" USING {index.method}" if index and index.method != "btree" else ""
     include = f" INCLUDE ({idents(index.include)})" if index and index.include else ""
     conditions = [c for c in ((index.predicate if index else None), predicate) if c]
     where = " WHERE " + " AND ".join(f"({c})" for c in conditions) if conditions else ""
     concurrently = "" if table.kind == "partitioned_table" else " CONCURRENTLY"
-    create = f"CREATE UNIQUE INDEX{concurrently} {ident(new_name)} ON {t}{method} ({new_keys}){include}{where};"
+    create = (
+        f"CREATE UNIQUE INDEX{concurrently} {ident(new_name)} ON {t}{method} ({new_keys}){include}{where};"
+    )
     if is_constraint:
         drop = f"ALTER TABLE {t} DROP CONSTRAINT {ident(name)};"
     else:
         drop = f"DROP INDEX{concurrently} {qualified_name(f'{table.schema}.{name}')};"
     if table.kind == "partitioned_table" or referenced_by_fk(ctx, table, columns):
-        why = ("a partitioned table's unique index must include the partition key"
-               if table.kind == "partitioned_table" else "foreign keys reference this key")
+        why = (
+            "a partitioned table's unique index must include the partition key"
+            if table.kind == "partitioned_table"
+            else "foreign keys reference this key"
+        )
         return "\n".join([f"-- Plan ({why}; adjust them first):", f"-- {create}", f"-- {drop}"])
     return f"{create}\n{drop}"
 
@@ -335,27 +439,59 @@ def soft_delete_full_unique(ctx: Context) -> Iterable[Hit]:
         CREATE UNIQUE INDEX accounts_email_live_key ON accounts (email) WHERE deleted_at IS NULL;
     """
     for table in checked_tables(ctx.catalog):
-        marker = next((c for c in table.columns if naming.fold(c.name) in _SOFT_DELETE
-                       and (c.type == "boolean" or c.category == "D")), None)
+        marker = next(
+            (
+                c
+                for c in table.columns
+                if naming.fold(c.name) in _SOFT_DELETE and (c.type == "boolean" or c.category == "D")
+            ),
+            None,
+        )
         if marker is None:
             continue
-        live = f"{ident(marker.name)} IS NOT TRUE" if marker.type == "boolean" else f"{ident(marker.name)} IS NULL"
+        live = (
+            f"{ident(marker.name)} IS NOT TRUE"
+            if marker.type == "boolean"
+            else f"{ident(marker.name)} IS NULL"
+        )
         pk = table.primary_key.columns if table.primary_key else ()
         for name, columns, index, is_constraint in unique_keys(table):
             if (index is not None and index.predicate) or marker.name in columns or set(columns) == set(pk):
                 continue
+            if all(
+                (c := table.column(name)) is not None and (c.identity or c.sequence_filled)
+                for name in columns
+            ):
+                continue  # a generated surrogate is never entered again
             keys = index_key_sql(index) if index is not None else idents(columns)
             yield Hit(
                 table.qualified,
                 f"{table.qualified} soft-deletes rows with {marker.name} but its unique key {name}"
                 f" ({', '.join(columns)}) still counts deleted rows",
                 columns=tuple(c for c in table.column_names if c in columns),
-                fix=replace_unique_fix(ctx, table, name, columns, index, is_constraint,
-                                       new_keys=keys, predicate=live, suffix="live_key"),
+                fix=replace_unique_fix(
+                    ctx,
+                    table,
+                    name,
+                    columns,
+                    index,
+                    is_constraint,
+                    new_keys=keys,
+                    predicate=live,
+                    suffix="live_key",
+                ),
             )
 
 
 _STATUS_NAMES = {"status", "state", "type", "kind"}
+_ADDRESS_WORDS = {"city", "country", "zip", "zipcode", "postal", "postcode", "address", "province", "region"}
+
+
+def _is_address_state(table: Table, column: str) -> bool:
+    """`customers.state` beside city and country is a region of an address, not a status."""
+    if naming.fold(column) != "state":
+        return False
+    return any(_ADDRESS_WORDS & set(naming.words(c)) for c in table.column_names)
 
 
 @rule(
@@ -384,12 +520,15 @@ def status_without_constraint(ctx: Context) -> Iterable[Hit]:
         for column in own_columns(ctx.catalog, table):
             if naming.fold(column.name) not in _STATUS_NAMES or type_family(column) != "text":
                 continue
-            if column.category == "E" or column.name in in_fk:
+            if column.category == "E" or column.name in in_fk or _is_address_state(table, column.name):
                 continue
             domain = domains.get(column.type.strip('"'))
             if domain is not None and domain.checks:
                 continue
-            if any(column.name in check.columns or _word_in(column.name, check.expression) for check in table.checks):
+            if any(
+                column.name in check.columns or _word_in(column.name, check.expression)
+                for check in table.checks
+            ):
                 continue
             t = qualified_name(table.qualified)
             check_name = ident(constraint_name(table.name, [column.name], "check"))
@@ -397,12 +536,14 @@ def status_without_constraint(ctx: Context) -> Iterable[Hit]:
                 table.qualified,
                 f"{table.qualified}.{column.name} is free text ({column.type}) with no CHECK or lookup table",
                 columns=(column.name,),
-                fix="\n".join([
-                    f"-- See the values in use: SELECT {ident(column.name)}, count(*) FROM {t} GROUP BY 1;",
-                    "-- then list the allowed ones (or reference a lookup table):",
-                    f"-- ALTER TABLE {t} ADD CONSTRAINT {check_name} CHECK ({ident(column.name)} IN ('...', '...')) NOT VALID;",
-                    f"-- ALTER TABLE {t} VALIDATE CONSTRAINT {check_name};",
-                ]),
+                fix="\n".join(
+                    [
+                        f"-- See the values in use: SELECT {ident(column.name)}, count(*) FROM {t} GROUP BY 1;",
+                        "-- then list the allowed ones (or reference a lookup table):",
+                        f"-- ALTER TABLE {t} ADD CONSTRAINT {check_name} CHECK ({ident(column.name)} IN ('...', '...')) NOT VALID;",
+                        f"-- ALTER TABLE {t} VALIDATE CONSTRAINT {check_name};",
+                    ]
+                ),
             )
 
 
@@ -433,7 +574,9 @@ def inconsistent_column_type(ctx: Context) -> Iterable[Hit]:
     """
     occurrences: dict[str, list[tuple[Table, str | None, str | None]]] = defaultdict(list)
     for table in checked_tables(ctx.catalog):
-        single = {cols[0]: (ref, ref_cols[0]) for cols, ref, ref_cols, _ in ctx.references(table) if len(cols) == 1}
+        single = {
+            cols[0]: (ref, ref_cols[0]) for cols, ref, ref_cols, _ in ctx.references(table) if len(cols) == 1
+        }
         for column in own_columns(ctx.catalog, table):
             ref, ref_col = single.get(column.name, (None, None))
             occurrences[column.name].append((table, ref, ref_col))
@@ -459,8 +602,14 @@ def inconsistent_column_type(ctx: Context) -> Iterable[Hit]:
                 f" ({summary})",
                 columns=(name,),
                 related=(ref,),
-                fix=alter_type_fix(ctx.catalog, table, name, expected, f"{ident(name)}::{expected}",
-                                   notes=("Changing the type rewrites the table under an ACCESS EXCLUSIVE lock.",)),
+                fix=alter_type_fix(
+                    ctx.catalog,
+                    table,
+                    name,
+                    expected,
+                    f"{ident(name)}::{expected}",
+                    notes=("Changing the type rewrites the table under an ACCESS EXCLUSIVE lock.",),
+                ),
             )
 
 
@@ -492,9 +641,11 @@ def table_inheritance(ctx: Context) -> Iterable[Hit]:
             table.qualified,
             f"{table.qualified} inherits from {', '.join(table.inherits)} (classic inheritance, not partitioning)",
             related=table.inherits,
-            fix="\n".join([
-                "-- Either make it a subtype table with its own key referencing the parent:",
-                *(f"-- ALTER TABLE {t} NO INHERIT {qualified_name(p)};" for p in table.inherits),
-                "-- (copy the parent's columns' rows first), or rebuild the family as a partitioned table.",
-            ]),
+            fix="\n".join(
+                [
+                    "-- Either make it a subtype table with its own key referencing the parent:",
+                    *(f"-- ALTER TABLE {t} NO INHERIT {qualified_name(p)};" for p in table.inherits),
+                    "-- (copy the parent's columns' rows first), or rebuild the family as a partitioned table.",
+                ]
+            ),
         )

@@ -43,9 +43,11 @@ def security_definer_search_path(ctx: Context) -> Iterable[Hit]:
             f"{function.schema}.{function.name}",
             f"SECURITY DEFINER {function.kind} {function.schema}.{function.name}({function.arguments})"
             " does not pin search_path",
-            fix="\n".join([
-                "-- The body must then name every table and function with its schema (or add that trusted",
-                "-- schema before pg_temp below).",
-                f"ALTER {keyword} {signature} SET search_path = pg_catalog, pg_temp;",
-            ]),
+            fix="\n".join(
+                [
+                    "-- The body must then name every table and function with its schema (or add that trusted",
+                    "-- schema before pg_temp below).",
+                    f"ALTER {keyword} {signature} SET search_path = pg_catalog, pg_temp;",
+                ]
+            ),
         )

@@ -40,7 +40,9 @@ def tenant_policy_fix(table: Table, column: str, *, enable: bool = True) -> str:
         steps.append(f"ALTER TABLE {t} FORCE ROW LEVEL SECURITY;")
     name = ident(_free_policy_name(table, "tenant_isolation"))
     steps.append(f"CREATE POLICY {name} ON {t} USING ({expression}) WITH CHECK ({expression});")
-    steps.append(f"-- The application sets the tenant per transaction: SET LOCAL {TENANT_SETTING} = '<tenant id>';")
+    steps.append(
+        f"-- The application sets the tenant per transaction: SET LOCAL {TENANT_SETTING} = '<tenant id>';"
+    )
     return "\n".join(steps)
 
 
@@ -116,16 +118,44 @@ def rls_enabled_without_policy(ctx: Context) -> Iterable[Hit]:
             fix = tenant_policy_fix(table, column, enable=False)
         else:
             t = qualified_name(table.qualified)
-            fix = "\n".join([
-                "-- Decide who may see which rows and write that as a policy, e.g.:",
-                f"-- CREATE POLICY owner_rows ON {t} USING (<owner column> = <current user expression>);",
-                f"-- or, if only the owner role should ever read it, say so in a comment on {t} and suppress this.",
-            ])
+            fix = "\n".join(
+                [
+                    "-- Decide who may see which rows and write that as a policy, e.g.:",
+                    f"-- CREATE POLICY owner_rows ON {t} USING (<owner column> = <current user expression>);",
+                    f"-- or, if only the owner role should ever read it, say so in a comment on {t} and suppress this.",
+                ]
+            )
+        readers = [
+            f"{f.schema}.{f.name}"
+            for f in ctx.catalog.functions
+            if f.security_definer and _mentions(f.definition, table.name)
+        ]
+        # No tenant rows, and read through SECURITY DEFINER functions or kept in a private schema: a deliberate
+        # deny-all lock-down (graphile-starter's app_private secrets), not a half-done migration.
+        locked_down = column is None and (readers or _PRIVATE.search(table.schema) is not None)
+        message = (
+            f"{table.qualified} has row level security enabled but no policy: only its owner can see its rows"
+        )
+        if locked_down:
+            via = f" (read through SECURITY DEFINER {', '.join(readers[:3])})" if readers else ""
+            message += f"{via}; this looks like a deliberate lock-down"
         yield Hit(
             table.qualified,
-            f"{table.qualified} has row level security enabled but no policy: only its owner can see its rows",
+            message,
             fix=fix,
+            severity="info" if locked_down else None,
+            explanation=_LOCKED_DOWN_EXPLANATION if locked_down else None,
         )
+
+
+_PRIVATE = re.compile(r"private|internal|secret", re.IGNORECASE)
+_LOCKED_DOWN_EXPLANATION = """Row level security without a policy hides every row from every role but the owner.
+Here that looks intended: the table holds no tenant rows and is reached through SECURITY DEFINER functions or
+sits in a private schema. Confirm that no application role needs to read it directly, then suppress this."""
+
+
+def _mentions(text: str | None, name: str) -> bool:
+    return bool(text) and re.search(r"(?<![\w$])" + re.escape(name) + r"(?![\w$])", text) is not None
 
 
 @rule(
@@ -225,15 +255,17 @@ def tenant_scope_gap(ctx: Context) -> Iterable[Hit]:
             f" {', '.join(fk.columns)}, so row level security cannot isolate them",
             columns=fk.columns,
             related=(parent,),
-            fix="\n".join([
-                f"-- Carry the tenant column down from {parent}, then isolate it like the other tenant tables:",
-                f"-- ALTER TABLE {t} ADD COLUMN {ident(ctx.settings.tenant_column)} <type of {parent}'s tenant column>;",
-                f"-- UPDATE {t} c SET {ident(ctx.settings.tenant_column)} = p.<tenant column> FROM {qualified_name(parent)} p"
-                f" WHERE ({', '.join('c.' + ident(c) for c in fk.columns)}) = ({', '.join('p.' + ident(c) for c in fk.ref_columns)});",
-                f"-- ALTER TABLE {t} ALTER COLUMN {ident(ctx.settings.tenant_column)} SET NOT NULL;",
-                f"-- ALTER TABLE {t} ENABLE ROW LEVEL SECURITY; ALTER TABLE {t} FORCE ROW LEVEL SECURITY;",
-                f"-- CREATE POLICY tenant_isolation ON {t} USING (...tenant column = current tenant...);",
-            ]),
+            fix="\n".join(
+                [
+                    f"-- Carry the tenant column down from {parent}, then isolate it like the other tenant tables:",
+                    f"-- ALTER TABLE {t} ADD COLUMN {ident(ctx.settings.tenant_column)} <type of {parent}'s tenant column>;",
+                    f"-- UPDATE {t} c SET {ident(ctx.settings.tenant_column)} = p.<tenant column> FROM {qualified_name(parent)} p"
+                    f" WHERE ({', '.join('c.' + ident(c) for c in fk.columns)}) = ({', '.join('p.' + ident(c) for c in fk.ref_columns)});",
+                    f"-- ALTER TABLE {t} ALTER COLUMN {ident(ctx.settings.tenant_column)} SET NOT NULL;",
+                    f"-- ALTER TABLE {t} ENABLE ROW LEVEL SECURITY; ALTER TABLE {t} FORCE ROW LEVEL SECURITY;",
+                    f"-- CREATE POLICY tenant_isolation ON {t} USING (...tenant column = current tenant...);",
+                ]
+            ),
         )
 
 
@@ -242,8 +274,11 @@ def _has_unique(table: Table, columns: set[str]) -> bool:
         return True
     if any(set(u.columns) == columns for u in table.uniques):
         return True
-    return any(i.unique and not i.predicate and None not in i.column_keys and set(i.column_keys) == columns
-               for i in table.indexes if i.valid)
+    return any(
+        i.unique and not i.predicate and None not in i.column_keys and set(i.column_keys) == columns
+        for i in table.indexes
+        if i.valid
+    )
 
 
 @rule(
@@ -276,7 +311,12 @@ def cross_tenant_foreign_key(ctx: Context) -> Iterable[Hit]:
         column = ctx.tenant_column(table)
         for fk in table.foreign_keys:
             parent = ctx.catalog.table(fk.ref_table)
-            if parent is None or fk.ref_table == tenant_table or column in fk.columns and fk.columns == (column,):
+            if (
+                parent is None
+                or fk.ref_table == tenant_table
+                or column in fk.columns
+                and fk.columns == (column,)
+            ):
                 continue
             parent_column = ctx.tenant_column(parent)
             if parent_column is None:
@@ -290,23 +330,25 @@ def cross_tenant_foreign_key(ctx: Context) -> Iterable[Hit]:
                 f" can point at another tenant's {fk.ref_table} row",
                 columns=tuple(c for c in table.column_names if c in fk.columns),
                 related=(fk.ref_table,),
-                fix=_composite_fk_fix(table, column, fk, parent, parent_column),
+                fix=_composite_fk_fix(ctx, table, column, fk, parent, parent_column),
             )
 
 
-def _composite_fk_fix(table: Table, column: str, fk: ForeignKey, parent: Table, parent_column: str) -> str:
+def _composite_fk_fix(
+    ctx: Context, table: Table, column: str, fk: ForeignKey, parent: Table, parent_column: str
+) -> str:
     t, p = qualified_name(table.qualified), qualified_name(parent.qualified)
     child_cols = (column, *fk.columns)
     parent_cols = (parent_column, *fk.ref_columns)
     steps = []
     if not _has_unique(parent, set(parent_cols)):
-        key = constraint_name(parent.name, parent_cols, "key")
+        key = ctx.free_name(parent.schema, constraint_name(parent.name, parent_cols, "key"))
         if parent.kind == "partitioned_table":
             steps.append(f"ALTER TABLE {p} ADD CONSTRAINT {ident(key)} UNIQUE ({idents(parent_cols)});")
         else:
             steps.append(f"CREATE UNIQUE INDEX CONCURRENTLY {ident(key)} ON {p} ({idents(parent_cols)});")
             steps.append(f"ALTER TABLE {p} ADD CONSTRAINT {ident(key)} UNIQUE USING INDEX {ident(key)};")
-    name = ident(constraint_name(table.name, child_cols, "fkey"))
+    name = ident(ctx.free_name(table.schema, constraint_name(table.name, child_cols, "fkey")))
     on_delete = fk.on_delete
     if on_delete in ("SET NULL", "SET DEFAULT"):
         on_delete += f" ({idents(fk.columns)})"  # never null out the tenant column itself (PostgreSQL 15+)
@@ -328,7 +370,10 @@ def _composite_fk_fix(table: Table, column: str, fk: ForeignKey, parent: Table, 
 
 def _mentions_tenant(policy: Policy, column: str) -> bool:
     text = " ".join(x for x in (policy.using, policy.with_check) if x)
-    return "tenant" in text.lower() or re.search(r"(?<![\w$])\"?" + re.escape(column) + r"\"?(?![\w$])", text) is not None
+    return (
+        "tenant" in text.lower()
+        or re.search(r"(?<![\w$])\"?" + re.escape(column) + r"\"?(?![\w$])", text) is not None
+    )
 
 
 def _policy_clauses(policy: Policy, expression: str) -> str:
@@ -405,7 +450,11 @@ def rls_policy_always_true(ctx: Context) -> Iterable[Hit]:
             continue
         column = ctx.tenant_column(table)
         for policy in table.policies:
-            clauses = [name for name, e in (("USING", policy.using), ("WITH CHECK", policy.with_check)) if _is_true(e)]
+            clauses = [
+                name
+                for name, e in (("USING", policy.using), ("WITH CHECK", policy.with_check))
+                if _is_true(e)
+            ]
             if not policy.permissive or not clauses:
                 continue
             t = qualified_name(table.qualified)
@@ -413,11 +462,13 @@ def rls_policy_always_true(ctx: Context) -> Iterable[Hit]:
             if column is not None:
                 fix = f"ALTER POLICY {ident(policy.name)} ON {t}{_policy_clauses(policy, tenant_expression(table, column))};"
             else:
-                fix = "\n".join([
-                    "-- Replace the condition with who may see or write which rows, e.g.:",
-                    f"-- ALTER POLICY {ident(policy.name)} ON {t}{_policy_clauses(policy, '<condition>')};",
-                    "-- or, if every row is meant to be public for these roles, suppress this with that reason.",
-                ])
+                fix = "\n".join(
+                    [
+                        "-- Replace the condition with who may see or write which rows, e.g.:",
+                        f"-- ALTER POLICY {ident(policy.name)} ON {t}{_policy_clauses(policy, '<condition>')};",
+                        "-- or, if every row is meant to be public for these roles, suppress this with that reason.",
+                    ]
+                )
             yield Hit(
                 table.qualified,
                 f"policy {policy.name} on {table.qualified} ({policy.command}, {', '.join(policy.roles)})"
@@ -430,7 +481,9 @@ def rls_policy_always_true(ctx: Context) -> Iterable[Hit]:
                     "A permissive SELECT policy that is simply true makes every row readable by the roles it"
                     " names. On a table without tenant rows that is often deliberate (public profiles, lookup"
                     " data); check that nothing private lives in this table."
-                ) if public_read else None,
+                )
+                if public_read
+                else None,
             )
 
 
@@ -440,10 +493,13 @@ def _overlaps(table: Table) -> list[tuple[str, str, tuple[str, ...]]]:
     found, seen = [], set()
     for role in roles:
         for command in COMMANDS:
-            names = tuple(sorted(
-                p.name for p in permissive
-                if (role in p.roles or "public" in p.roles) and p.command in ("ALL", command)
-            ))
+            names = tuple(
+                sorted(
+                    p.name
+                    for p in permissive
+                    if (role in p.roles or "public" in p.roles) and p.command in ("ALL", command)
+                )
+            )
             if len(names) > 1 and (names, command) not in seen:
                 seen.add((names, command))
                 found.append((role, command, names))
@@ -479,17 +535,21 @@ def multiple_permissive_policies(ctx: Context) -> Iterable[Hit]:
         overlaps = _overlaps(table)
         if not overlaps:
             continue
-        described = "; ".join(f"{command} for {role}: {', '.join(names)}" for role, command, names in overlaps)
+        described = "; ".join(
+            f"{command} for {role}: {', '.join(names)}" for role, command, names in overlaps
+        )
         yield Hit(
             table.qualified,
             f"{table.qualified} has several permissive policies for the same role and command ({described})",
             details=(("overlaps", [{"role": r, "command": c, "policies": list(n)} for r, c, n in overlaps]),),
-            fix="\n".join([
-                "-- Merge the overlapping policies into one whose condition ORs theirs, e.g.:",
-                f"-- DROP POLICY {ident(overlaps[0][2][1])} ON {qualified_name(table.qualified)};",
-                f"-- ALTER POLICY {ident(overlaps[0][2][0])} ON {qualified_name(table.qualified)} USING ((...) OR (...));",
-                "-- or, where a policy only narrows the others, recreate it AS RESTRICTIVE.",
-            ]),
+            fix="\n".join(
+                [
+                    "-- Merge the overlapping policies into one whose condition ORs theirs, e.g.:",
+                    f"-- DROP POLICY {ident(overlaps[0][2][1])} ON {qualified_name(table.qualified)};",
+                    f"-- ALTER POLICY {ident(overlaps[0][2][0])} ON {qualified_name(table.qualified)} USING ((...) OR (...));",
+                    "-- or, where a policy only narrows the others, recreate it AS RESTRICTIVE.",
+                ]
+            ),
         )
 
 
@@ -527,6 +587,15 @@ def unique_without_tenant_key(ctx: Context) -> Iterable[Hit]:
                 f"{table.qualified} unique key {name} ({', '.join(columns)}) is global across tenants:"
                 f" it leaves out {column}",
                 columns=tuple(c for c in table.column_names if c in columns),
-                fix=replace_unique_fix(ctx, table, name, columns, index, is_constraint,
-                                       new_keys=keys, predicate=None, suffix="tenant_key"),
+                fix=replace_unique_fix(
+                    ctx,
+                    table,
+                    name,
+                    columns,
+                    index,
+                    is_constraint,
+                    new_keys=keys,
+                    predicate=None,
+                    suffix="tenant_key",
+                ),
             )

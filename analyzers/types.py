@@ -12,8 +12,30 @@ from studio.catalog import Catalog, Column, Table
 from studio.sql import MAX_IDENTIFIER_BYTES, ident, literal, needs_quotes, qualified_name
 
 MONEY_WORDS = {"price", "cost", "amount", "total", "fee", "balance", "tax", "salary", "subtotal"}
-FREE_TEXT_WORDS = {"name", "title", "description", "notes", "note", "comment", "comments", "address",
-                   "remarks", "summary", "bio", "body"}
+NOT_MONEY_WORDS = {
+    "rate",
+    "percent",
+    "percentage",
+    "pct",
+    "ratio",
+    "factor",
+    "count",
+    "weight",
+}  # tax_rate is a ratio
+FREE_TEXT_WORDS = {
+    "name",
+    "title",
+    "description",
+    "notes",
+    "note",
+    "comment",
+    "comments",
+    "address",
+    "remarks",
+    "summary",
+    "bio",
+    "body",
+}
 NOT_FREE_TEXT_WORDS = {"email", "ip", "mac", "code", "iso"}
 _TIMESTAMP = re.compile(r"timestamp(?P<precision>\(\d+\))? without time zone\Z")
 _CHAR_N = re.compile(r"(character varying|character)\(\d+\)\Z")
@@ -43,8 +65,12 @@ def type_change_blockers(catalog: Catalog, table: Table, column: str) -> list[st
     blockers = [
         f"view {v.qualified}"
         for v in catalog.tables
-        if v.view_definition and _mentions(v.view_definition, table.name) and _mentions(v.view_definition, column)
+        if v.view_definition
+        and _mentions(v.view_definition, table.name)
+        and _mentions(v.view_definition, column)
     ]
+    if table.partitioning is not None and column in table.partitioning.columns:
+        blockers.append(f"the partition key of {table.qualified}")
     blockers += [
         f"policy {p.name} on {table.qualified}"
         for p in table.policies
@@ -53,8 +79,9 @@ def type_change_blockers(catalog: Catalog, table: Table, column: str) -> list[st
     return blockers
 
 
-def alter_type_fix(catalog: Catalog, table: Table, column: str, new_type: str, using: str | None,
-                   notes: Iterable[str] = ()) -> str:
+def alter_type_fix(
+    catalog: Catalog, table: Table, column: str, new_type: str, using: str | None, notes: Iterable[str] = ()
+) -> str:
     """`ALTER COLUMN ... TYPE`, or the same as a commented plan when views or policies pin the column."""
     statement = f"ALTER TABLE {qualified_name(table.qualified)} ALTER COLUMN {ident(column)} TYPE {new_type}"
     if using:
@@ -63,7 +90,10 @@ def alter_type_fix(catalog: Catalog, table: Table, column: str, new_type: str, u
     lines = [f"-- {n}" for n in notes]
     blockers = type_change_blockers(catalog, table, column)
     if blockers:
-        lines.append(f"-- {', '.join(blockers)} use(s) this column: drop them, change the type, then recreate them:")
+        lines.append(
+            f"-- Used by {', '.join(blockers)}: the type cannot change while they exist. Drop and recreate"
+            " them around it (a partition key means rebuilding the table):"
+        )
         lines.append(f"-- {statement}")
     else:
         lines.append(statement)
@@ -91,10 +121,15 @@ def float_for_money(ctx: Context) -> Iterable[Hit]:
         for column in own_columns(ctx.catalog, table):
             if column.type not in ("real", "double precision"):
                 continue
-            if not MONEY_WORDS & set(naming.words(column.name)):
+            words = set(naming.words(column.name))
+            if not MONEY_WORDS & words or NOT_MONEY_WORDS & words:
                 continue
             fix = alter_type_fix(
-                ctx.catalog, table, column.name, "numeric", f"{ident(column.name)}::numeric",
+                ctx.catalog,
+                table,
+                column.name,
+                "numeric",
+                f"{ident(column.name)}::numeric",
                 notes=(
                     "Unconstrained numeric keeps every digit the float shows today; rounding to cents",
                     "here would silently change stored values. Once the data is checked, narrow it to",
@@ -131,8 +166,14 @@ def money_type(ctx: Context) -> Iterable[Hit]:
             if column.type != "money":
                 continue
             fix = alter_type_fix(
-                ctx.catalog, table, column.name, "numeric", f"{ident(column.name)}::numeric",
-                notes=("money converts to numeric exactly; add a scale such as numeric(12, 2) once you know the currencies.",),
+                ctx.catalog,
+                table,
+                column.name,
+                "numeric",
+                f"{ident(column.name)}::numeric",
+                notes=(
+                    "money converts to numeric exactly; add a scale such as numeric(12, 2) once you know the currencies.",
+                ),
             )
             yield Hit(
                 table.qualified,
@@ -164,13 +205,20 @@ def timestamp_without_time_zone(ctx: Context) -> Iterable[Hit]:
             m = _TIMESTAMP.match(column.type)
             if not m or column.is_array:
                 continue
+            date_only = ["If it only ever holds dates (a birth date), the right type is date instead."]
+            if not {"date", "day", "birth"} & set(naming.words(column.name)):
+                date_only = []
             fix = alter_type_fix(
-                ctx.catalog, table, column.name, f"timestamptz{m.group('precision') or ''}",
+                ctx.catalog,
+                table,
+                column.name,
+                f"timestamptz{m.group('precision') or ''}",
                 f"{ident(column.name)} AT TIME ZONE {literal('UTC')}",
                 notes=(
                     "Assumes the stored values are UTC wall-clock times. If the application wrote local",
                     "time, put that zone here instead (e.g. 'Europe/Paris'). Rewrites the table under an",
                     "ACCESS EXCLUSIVE lock: run it in a maintenance window on large tables.",
+                    *date_only,
                 ),
             )
             yield Hit(
@@ -203,8 +251,14 @@ def json_instead_of_jsonb(ctx: Context) -> Iterable[Hit]:
             if column.type != "json":
                 continue
             fix = alter_type_fix(
-                ctx.catalog, table, column.name, "jsonb", f"{ident(column.name)}::jsonb",
-                notes=("jsonb drops duplicate keys, key order and whitespace; check nothing relies on them.",),
+                ctx.catalog,
+                table,
+                column.name,
+                "jsonb",
+                f"{ident(column.name)}::jsonb",
+                notes=(
+                    "jsonb drops duplicate keys, key order and whitespace; check nothing relies on them.",
+                ),
             )
             if column.default is not None:
                 default = f"ALTER TABLE {qualified_name(table.qualified)} ALTER COLUMN {ident(column.name)}"
@@ -273,8 +327,11 @@ def _identity_fix(table: Table, column: Column, seq: str | None, *, shared: bool
         steps.append(f"DROP SEQUENCE {seq};")
     supported = naming.fold(column.type) in {"smallint", "integer", "bigint"} and seq is not None
     if table.kind == "partitioned_table" or table.partitioning is not None or not supported:
-        reason = ("identity needs an integer column" if not supported
-                  else "a partitioned table's identity must be added on the parent and checked on every partition")
+        reason = (
+            "identity needs an integer column"
+            if not supported
+            else "a partitioned table's identity must be added on the parent and checked on every partition"
+        )
         return "\n".join([f"-- Plan ({reason}):", *(f"-- {s}" for s in steps)])
     if shared:
         steps.append(f"-- {seq} also fills other columns, so it is kept.")
@@ -326,7 +383,7 @@ def identifier_problems(name: str) -> list[str]:
         if re.search(r"\s", name):
             problems.append("contains spaces")
         if re.match(r"[a-z_][a-z0-9_$]*\Z", name):
-            problems.append("is a reserved word")
+            problems.append("is an SQL keyword")
         elif name == name.lower() and not re.search(r"\s", name):
             problems.append("has characters that need quoting")
     return problems
@@ -369,8 +426,10 @@ def identifier_hazard(ctx: Context) -> Iterable[Hit]:
             parts.append(f"the table name {table.name!r} {' and '.join(table_problems)}")
         for name, problems in columns:
             parts.append(f"column {name!r} {' and '.join(problems)}")
-        plan = ["-- Renaming breaks every query, view and function that uses the old name: plan it with",
-                "-- the application (or keep the names and always quote them). Suggested renames:"]
+        plan = [
+            "-- Renaming breaks every query, view and function that uses the old name: plan it with",
+            "-- the application (or keep the names and always quote them). Suggested renames:",
+        ]
         t = qualified_name(table.qualified)
         for name, _ in columns:
             plan.append(f"-- ALTER TABLE {t} RENAME COLUMN {ident(name)} TO {ident(_plain_name(name))};")

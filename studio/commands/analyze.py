@@ -1,0 +1,80 @@
+"""`schema-studio analyze`: findings as text, JSON, SARIF or Markdown; exit 1 at or above --fail-on."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from studio.commands.common import add_output_argument, add_source_arguments, open_from_args, write_output
+from studio.errors import ConfigError
+
+
+def add_parser(sub) -> None:
+    parser = sub.add_parser("analyze", help="find anti-patterns in a schema")
+    add_source_arguments(parser)
+    parser.add_argument("--format", choices=("text", "json", "sarif", "markdown"), default="text")
+    parser.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "info"),
+        help="exit 1 when a finding is at or above this severity",
+    )
+    parser.add_argument(
+        "--config", metavar="FILE", help="schema-studio.toml or pyproject.toml (default: discovered)"
+    )
+    parser.add_argument("--rule", action="append", metavar="ID", help="run only this rule (repeatable)")
+    parser.add_argument(
+        "--baseline", metavar="FILE", help="an earlier --format json report: show only new findings"
+    )
+    parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
+    add_output_argument(parser)
+    parser.set_defaults(run=run)
+    # The source group is required, but --list-rules needs no source.
+    for action in parser._mutually_exclusive_groups[0]._group_actions:
+        action.required = False
+    parser._mutually_exclusive_groups[0].required = False
+
+
+def list_rules() -> str:
+    from analyzers.registry import all_rules
+
+    rows = sorted(all_rules().values(), key=lambda r: (r.category, r.id))
+    width = max(len(r.id) for r in rows)
+    return "\n".join(f"{r.id:<{width}}  {r.severity:<7}  {r.category:<13}  {r.title}" for r in rows)
+
+
+def run(args) -> int:
+    from analyzers import config as config_file
+    from analyzers import output
+    from analyzers.engine import analyze
+
+    if args.list_rules:
+        write_output(args, list_rules())
+        return 0
+    if not (args.dsn or args.ddl or args.demo):
+        raise ConfigError("choose a source: --dsn URL, --ddl FILE or --demo")
+    config = config_file.load(args.config)
+    if args.rule:
+        config = dataclasses.replace(config, only=frozenset(args.rule))
+    baseline = None
+    if args.baseline:
+        try:
+            baseline = Path(args.baseline).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"{args.baseline}: cannot read the baseline ({exc.strerror})") from None
+    config.validate(_known_rules())
+    source = open_from_args(args)
+    report = analyze(source.catalog, config)
+    # Hook points: data checks (--data) and workload analysis (--queries) extend `report` here.
+    if baseline is not None:
+        report = output.filter_new(report, baseline, origin=args.baseline)
+    ddl_file = Path(args.ddl) if args.ddl else None
+    write_output(args, output.render(report, args.format, source_label=source.label, ddl_file=ddl_file))
+    if args.fail_on and report.at_or_above(args.fail_on):
+        return 1
+    return 0
+
+
+def _known_rules():
+    from analyzers.registry import all_rules
+
+    return all_rules()

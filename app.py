@@ -8,10 +8,12 @@ from __future__ import annotations
 import streamlit as st
 
 from studio.ui import state
+from studio.ui.components import md
 
 PAGES: list[tuple[str, str, str, str]] = [
     ("Source", "pages/connect.py", "Connect", ":material/power:"),
     ("Source", "pages/overview.py", "Overview", ":material/table_view:"),
+    ("Explore", "pages/erd.py", "ERD", ":material/schema:"),
 ]
 DEFAULT_PAGE = "pages/overview.py"
 
@@ -26,7 +28,8 @@ def navigation() -> dict[str, list[st.Page]]:
 
 st.set_page_config(page_title="Schema Studio", page_icon=":material/schema:", layout="wide")
 page = st.navigation(navigation())
-with st.sidebar:
-    st.caption("Schema Studio · PostgreSQL schema design")
 state.ensure_default_source()
+with st.sidebar:
+    source = state.current()
+    st.caption(f"Studying **{md(source.label)}**" if source else "No schema loaded")
 page.run()

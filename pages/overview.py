@@ -83,7 +83,7 @@ def table_list(catalog: Catalog) -> None:
         "Filter", placeholder="part of a table, schema or comment", key=f"source.overview.filter.{state.generation()}"
     )
     schemas = sorted(frame["schema"].unique())
-    chosen = right.multiselect("Schemas", schemas, key=f"source.overview.schemas.{state.generation()}")
+    chosen = right.multiselect("Schemas", schemas, placeholder="All schemas", key=f"source.overview.schemas.{state.generation()}")
     if chosen:
         frame = frame[frame["schema"].isin(chosen)]
     if query:

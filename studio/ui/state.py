@@ -122,11 +122,12 @@ def ensure_default_source() -> None:
     st.session_state[DEMO_TRIED_KEY] = True
     from studio.ui.components import show_error
 
-    with st.status("Loading the demo schema into the embedded PostgreSQL…", expanded=False) as status:
+    slot = st.empty()
+    with slot.status("Loading the demo schema into the embedded PostgreSQL…", expanded=False) as status:
         try:
             replace(demo_source())
         except Exception as exc:
             status.update(label="The demo could not be loaded", state="error", expanded=True)
             show_error(exc, "Loading the demo")
             return
-        status.update(label="Demo loaded", state="complete")
+    slot.empty()  # loaded: the page itself says so

@@ -42,7 +42,9 @@ __all__ = [
     "find_domains",
     "overview_dot",
     "render",
+    "overview_targets",
     "require_table",
+    "svg_targets",
 ]
 
 
@@ -110,3 +112,16 @@ def require_table(catalog: Catalog, name: str) -> str:
     suggestions = close_names(catalog, name)
     hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else "; `schema-studio inspect` lists the tables"
     raise StudioError(f"table {name!r} is not in this schema{hint}")
+
+
+def svg_targets(diagram: Diagram) -> dict[str, str]:
+    """SVG node id -> what a click on it selects ("table:<schema.table>")."""
+    from studio.erd.dot import svg_id
+
+    return {svg_id(i): f"table:{t.qualified}" for i, t in enumerate(diagram.tables)}
+
+
+def overview_targets(domains) -> dict[str, str]:
+    from studio.erd.dot import svg_id
+
+    return {svg_id(i, "d"): f"domain:{d.name}" for i, d in enumerate(domains)}

@@ -1,0 +1,308 @@
+"""ERD: the schema as a diagram: zoom, pan, click a table for its details; focus, filter, export."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import streamlit as st
+
+from studio.catalog import Catalog, Table
+from studio.erd import (
+    MEDIA_TYPES,
+    OVERVIEW_THRESHOLD,
+    Options,
+    build,
+    close_names,
+    compute_domains,
+    overview_dot,
+    overview_targets,
+    render,
+    svg_targets,
+)
+from studio.erd.layout import has_dot
+from studio.erd.layout import render as layout
+from studio.erd.model import drawable_tables
+from studio.errors import StudioError
+from studio.ui import state
+from studio.ui.components import guarded, md, plural, show_error
+from studio.ui.erd_component import erd_viewer
+
+_HASH = {Catalog: hash, Options: hash}
+PREFIX = "source.erd."  # source-scoped: cleared when another source is loaded
+FOCUS, DEPTH, DOMAIN, SCHEMAS = PREFIX + "focus", PREFIX + "depth", PREFIX + "domain", PREFIX + "schemas"
+COLUMNS, CLUSTER, DIRECTION, IMPLIED = PREFIX + "columns", PREFIX + "cluster", PREFIX + "direction", PREFIX + "implied"
+SELECTED, PENDING, URL_READ = PREFIX + "selected", PREFIX + "pending", PREFIX + "url_read"
+ALL_DOMAINS = ""
+NO_FOCUS = ""
+SEVERITY_ICONS = {"error": "🔴", "warning": "🟠", "info": "🔵"}
+
+
+# Cached work: analysis, domains and layout per (catalog, options) -----------------------------
+
+
+@st.cache_data(hash_funcs=_HASH, show_spinner=False, max_entries=8)
+def findings_of(catalog: Catalog):
+    from analyzers.engine import analyze
+
+    return analyze(catalog).findings
+
+
+@st.cache_data(hash_funcs=_HASH, show_spinner=False, max_entries=8)
+def domains_of(catalog: Catalog, implied: bool):
+    return compute_domains(catalog, Options(implied=implied))
+
+
+@st.cache_data(hash_funcs=_HASH, show_spinner=False, max_entries=32)
+def drawing(catalog: Catalog, options: Options) -> tuple[str, str | None, dict[str, str], str | None]:
+    """(DOT, SVG or None when Graphviz is missing, click targets, layout error)."""
+    diagram = build(catalog, options, findings_of(catalog), domains_of(catalog, options.implied))
+    dot = render(diagram, "dot")
+    try:
+        return dot, layout(dot, "svg").decode("utf-8"), svg_targets(diagram), None
+    except StudioError as exc:
+        return dot, None, svg_targets(diagram), str(exc)
+
+
+@st.cache_data(hash_funcs=_HASH, show_spinner=False, max_entries=8)
+def overview_drawing(catalog: Catalog, options: Options) -> tuple[str, str | None, dict[str, str], str | None]:
+    domains = domains_of(catalog, options.implied)
+    dot = overview_dot(catalog, options, domains)
+    try:
+        return dot, layout(dot, "svg").decode("utf-8"), overview_targets(domains), None
+    except StudioError as exc:
+        return dot, None, overview_targets(domains), str(exc)
+
+
+def export(catalog: Catalog, options: Options, fmt: str, overview: bool) -> str | bytes:
+    if overview and fmt in ("dot", "svg", "png"):
+        dot = overview_drawing(catalog, options)[0]
+        return dot if fmt == "dot" else layout(dot, fmt)
+    if overview:
+        options = dataclasses.replace(options, columns="keys")
+    return render(build(catalog, options, findings_of(catalog), domains_of(catalog, options.implied)), fmt)
+
+
+# State ------------------------------------------------------------------------------------------
+
+
+def apply_pending(catalog: Catalog) -> None:
+    """A click from the last run: a table becomes the selection, a domain is drilled into."""
+    picked = st.session_state.pop(PENDING, None)
+    if not picked:
+        return
+    kind, _, name = picked.partition(":")
+    if kind == "table" and name in catalog:
+        st.session_state[SELECTED] = name
+    elif kind == "domain":
+        st.session_state[DOMAIN] = name
+
+
+def read_url(catalog: Catalog) -> None:
+    """`?table=schema.table` opens the page focused on that table (once per source)."""
+    if st.session_state.get(URL_READ):
+        return
+    st.session_state[URL_READ] = True
+    wanted = st.query_params.get("table")
+    if not wanted:
+        return
+    table = catalog.resolve(wanted)
+    if table is None or table.kind == "partition":
+        hint = close_names(catalog, wanted)
+        st.warning(
+            md(f"The link asks for table {wanted}, which is not in this schema")
+            + (md(f"; did you mean {', '.join(hint)}?") if hint else "."),
+            icon=":material/search_off:",
+        )
+        return
+    st.session_state[FOCUS] = table.qualified
+    st.session_state[SELECTED] = table.qualified
+
+
+def sync_url() -> None:
+    focus = st.session_state.get(FOCUS) or None
+    if focus:
+        if st.query_params.get("table") != focus:
+            st.query_params["table"] = focus
+    elif "table" in st.query_params:
+        del st.query_params["table"]
+
+
+def focus_on(name: str) -> None:
+    st.session_state[FOCUS] = name
+    st.session_state[SELECTED] = name
+
+
+# Controls ---------------------------------------------------------------------------------------
+
+
+def controls(catalog: Catalog, domains) -> Options:
+    names = sorted(t.qualified for t in drawable_tables(catalog, Options()))
+    schemas = sorted({t.schema for t in catalog.tables})
+    domain_sizes = {d.name: len(d.tables) for d in domains}
+    row = st.columns([3, 2, 2, 2])
+    focus = row[0].selectbox(
+        "Find a table", [NO_FOCUS, *names], key=FOCUS,
+        format_func=lambda n: "— whole schema —" if n == NO_FOCUS else n,
+        help="Type to search; the diagram focuses on the table and its neighbours.",
+    )
+    for key, default in ((DEPTH, 1), (COLUMNS, "all"), (IMPLIED, True)):
+        st.session_state.setdefault(key, default)
+    depth = row[1].slider("Depth", 1, 4, key=DEPTH,
+                          help="Relationship hops around the focused table.", disabled=not focus)
+    columns = row[2].segmented_control("Columns", ["all", "keys", "none"], key=COLUMNS) or "all"
+    domain = row[3].selectbox(
+        "Domain", [ALL_DOMAINS, *domain_sizes], key=DOMAIN,
+        format_func=lambda d: "— all domains —" if d == ALL_DOMAINS else f"{d} ({domain_sizes[d]})",
+        help="Communities of the foreign-key graph, named after their most central table.",
+    )
+    with st.expander("More options", icon=":material/tune:"):
+        more = st.columns(4)
+        chosen = more[0].multiselect("Schemas", schemas, key=SCHEMAS, placeholder="all schemas")
+        cluster = more[1].selectbox("Group by", ["schema", "domain", "none"], key=CLUSTER)
+        direction = more[2].selectbox("Direction", ["LR", "TB"], key=DIRECTION,
+                                      format_func={"LR": "left to right", "TB": "top to bottom"}.get)
+        implied = more[3].toggle("Implied foreign keys", value=st.session_state.get(IMPLIED, True), key=IMPLIED,
+                                 help="`<x>_id` columns without a constraint, drawn dashed.")
+    return Options(
+        columns=columns, cluster=cluster, focus=focus or None, depth=depth, schemas=tuple(chosen),
+        domain=domain or None, direction=direction, implied=implied,
+    )
+
+
+# Details ----------------------------------------------------------------------------------------
+
+
+def details(catalog: Catalog, table: Table) -> None:
+    st.subheader(table.qualified, anchor=False)
+    facts = [table.kind.replace("_", " ")]
+    if table.row_estimate is not None and table.row_estimate >= 0:
+        facts.append(f"~{table.row_estimate:,} rows")
+    if table.rls_enabled:
+        facts.append("row-level security on")
+    st.caption(md(" · ".join(facts)))
+    if table.comment:
+        st.markdown(md(table.comment))
+    st.button("Focus the diagram here", key=PREFIX + "focus_here", on_click=focus_on, args=(table.qualified,),
+              icon=":material/center_focus_strong:")
+    found = [f for f in findings_of(catalog) if f.table == table.qualified]
+    st.markdown(f"**Findings** ({len(found)})")
+    for f in found:
+        st.markdown(f"{SEVERITY_ICONS.get(f.severity, '')} {md(f.message)}", help=f.explanation or None)
+    if not found:
+        st.caption("None.")
+    st.markdown(f"**Columns** ({len(table.columns)})")
+    pk = set(table.primary_key.columns) if table.primary_key else set()
+    fk_columns = {c for fk in table.foreign_keys for c in fk.columns}
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "column": c.name,
+                    "type": c.type,
+                    "null": "" if not c.nullable else "null",
+                    "key": " ".join(k for k, on in (("PK", c.name in pk), ("FK", c.name in fk_columns)) if on),
+                    "default": c.default or (f"identity {c.identity}" if c.identity else ""),
+                }
+                for c in table.columns
+            ]
+        ),
+        hide_index=True, use_container_width=True,
+    )
+    keys = []
+    if table.primary_key:
+        keys.append({"kind": "primary key", "columns": ", ".join(table.primary_key.columns), "target": ""})
+    keys += [{"kind": "unique", "columns": ", ".join(u.columns), "target": ""} for u in table.uniques]
+    keys += [
+        {"kind": "references", "columns": ", ".join(fk.columns),
+         "target": f"{fk.ref_table} ({', '.join(fk.ref_columns)}) on delete {fk.on_delete.lower()}"}
+        for fk in table.foreign_keys
+    ]
+    keys += [
+        {"kind": "referenced by", "columns": ", ".join(fk.ref_columns), "target": f"{t.qualified} ({', '.join(fk.columns)})"}
+        for t in catalog.tables if t.kind != "partition"
+        for fk in t.foreign_keys if fk.ref_table == table.qualified
+    ]
+    st.markdown(f"**Keys** ({len(keys)})")
+    if keys:
+        st.dataframe(pd.DataFrame(keys), hide_index=True, use_container_width=True)
+    st.markdown(f"**Indexes** ({len(table.indexes)})")
+    if table.indexes:
+        st.dataframe(
+            pd.DataFrame([{"index": i.name, "definition": i.definition or ", ".join(i.columns)} for i in table.indexes]),
+            hide_index=True, use_container_width=True,
+        )
+    st.markdown(f"**Policies** ({len(table.policies)})")
+    if table.policies:
+        st.dataframe(
+            pd.DataFrame([{"policy": p.name, "command": p.command, "using": p.using or "",
+                           "with check": p.with_check or ""} for p in table.policies]),
+            hide_index=True, use_container_width=True,
+        )
+
+
+# Page -------------------------------------------------------------------------------------------
+
+
+def downloads(catalog: Catalog, options: Options, overview: bool) -> None:
+    cells = st.columns(len(MEDIA_TYPES) + 1)
+    cells[0].caption("Download" + (" (overview; text formats: whole schema, keys only)" if overview else ""))
+    for cell, (fmt, (mime, ext)) in zip(cells[1:], MEDIA_TYPES.items(), strict=True):
+        disabled = fmt in ("svg", "png") and not has_dot()
+        cell.download_button(
+            fmt.upper(), data=lambda fmt=fmt: export(catalog, options, fmt, overview), file_name=f"erd.{ext}",
+            mime=mime, key=f"{PREFIX}download.{fmt}", disabled=disabled, on_click="ignore",
+            use_container_width=True,
+        )
+
+
+def main() -> None:
+    st.title("ERD")
+    source = state.current()
+    if source is None:
+        st.info("No schema is loaded: open the Connect page and load a database, a DDL file or the demo.")
+        return
+    catalog = source.catalog
+    apply_pending(catalog)
+    read_url(catalog)
+    with st.spinner("Finding the domains…"):
+        domains = domains_of(catalog, st.session_state.get(IMPLIED, True))
+    options = controls(catalog, domains)
+    sync_url()
+    drawn = drawable_tables(catalog, options)
+    overview = len(drawn) > OVERVIEW_THRESHOLD and options.focus is None and options.domain is None
+    if overview:
+        st.caption(
+            md(f"{len(drawn):,} tables: showing the {len(domains)} domains. Click a domain to open it, "
+               "or find a table to see its neighbourhood.")
+        )
+    diagram_column, detail_column = st.columns([3, 1.3])
+    selected = st.session_state.get(SELECTED)
+    with diagram_column:
+        try:
+            with st.spinner("Laying out the diagram…"):
+                dot, svg, targets, problem = (overview_drawing if overview else drawing)(catalog, options)
+        except StudioError as exc:
+            show_error(exc, "Drawing the diagram")
+            return
+        if svg is not None:
+            picked = erd_viewer(svg, targets, selected=f"table:{selected}" if selected else None, height=680)
+            if picked:
+                st.session_state[PENDING] = picked
+                st.rerun()
+        else:
+            st.caption(md(problem or "") + " Showing the browser's layout instead (no zoom or click).")
+            st.graphviz_chart(dot, use_container_width=True)
+        downloads(catalog, options, overview)
+    with detail_column:
+        table = catalog.table(selected) if selected else None
+        if table is None:
+            st.caption("Click a table in the diagram to see its columns, keys, indexes, policies and findings.")
+        else:
+            with guarded("Showing the table"):
+                details(catalog, table)
+    if source.notes and not overview:
+        st.caption(plural(len(source.notes), "loading note") + " on the Overview page.")
+
+
+main()

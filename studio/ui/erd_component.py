@@ -1,0 +1,144 @@
+"""The ERD viewer: a first-party `st.components.v2` component (inline HTML/CSS/JS, no build step).
+
+It shows a Graphviz SVG with wheel zoom, drag pan and fit, highlights the selected node, and
+sends a click on a table or domain node back to Python as the trigger value `select`
+("table:<schema.table>" or "domain:<name>"). The SVG is parsed as XML (DOMParser), never run as
+HTML, and Graphviz has already escaped every identifier in it.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+HTML = """
+<div class="erd-root">
+  <div class="erd-toolbar">
+    <button type="button" data-act="in" title="Zoom in">+</button>
+    <button type="button" data-act="out" title="Zoom out">&minus;</button>
+    <button type="button" data-act="fit" title="Fit the diagram">Fit</button>
+    <span class="erd-hint">wheel: zoom · drag: pan · click a table: details</span>
+  </div>
+  <div class="erd-viewport" data-testid="erd-viewport"><div class="erd-canvas"></div></div>
+</div>
+"""
+
+CSS = """
+.erd-root { display: flex; flex-direction: column; gap: 4px; font-family: sans-serif; }
+.erd-toolbar { display: flex; gap: 6px; align-items: center; }
+.erd-toolbar button { border: 1px solid #cbd5e1; background: white; border-radius: 4px; padding: 2px 10px;
+  cursor: pointer; font-size: 14px; }
+.erd-hint { color: #64748b; font-size: 12px; margin-left: 6px; }
+.erd-viewport { position: relative; overflow: hidden; border: 1px solid #e2e8f0; border-radius: 6px;
+  background: white; cursor: grab; touch-action: none; }
+.erd-viewport.dragging { cursor: grabbing; }
+.erd-canvas { position: absolute; left: 0; top: 0; transform-origin: 0 0; }
+.erd-canvas g.node { cursor: pointer; }
+.erd-canvas g.node:hover polygon { stroke: #0ea5e9; }
+.erd-canvas g.node.erd-selected polygon:first-of-type { stroke: #0f766e; stroke-width: 4; }
+"""
+
+JS = """
+export default function (component) {
+  const { data, setTriggerValue, parentElement } = component;
+  const root = parentElement.querySelector('.erd-root');
+  const viewport = root.querySelector('.erd-viewport');
+  const canvas = root.querySelector('.erd-canvas');
+  const state = root.__erd || (root.__erd = { svg: null, scale: 1, x: 0, y: 0, width: 0, height: 0 });
+  viewport.style.height = (data.height || 640) + 'px';
+
+  const apply = () => {
+    canvas.style.transform = `translate(${state.x}px, ${state.y}px) scale(${state.scale})`;
+  };
+  const fit = () => {
+    const w = viewport.clientWidth || 800, h = viewport.clientHeight || 600;
+    if (!state.width || !state.height) return;
+    state.scale = Math.min(w / state.width, h / state.height, 1.5);
+    state.x = (w - state.width * state.scale) / 2;
+    state.y = Math.max(0, (h - state.height * state.scale) / 2);
+    apply();
+  };
+  const zoomAt = (factor, cx, cy) => {
+    const next = Math.min(8, Math.max(0.05, state.scale * factor));
+    const k = next / state.scale;
+    state.x = cx - (cx - state.x) * k;
+    state.y = cy - (cy - state.y) * k;
+    state.scale = next;
+    apply();
+  };
+
+  if (state.svg !== data.svg) {
+    state.svg = data.svg;
+    const parsed = new DOMParser().parseFromString(data.svg || '<svg xmlns="http://www.w3.org/2000/svg"/>', 'image/svg+xml');
+    const svg = parsed.documentElement;
+    canvas.replaceChildren(document.importNode(svg, true));
+    const shown = canvas.querySelector('svg');
+    const box = shown.viewBox && shown.viewBox.baseVal;
+    state.width = (box && box.width) || shown.width.baseVal.value || 800;
+    state.height = (box && box.height) || shown.height.baseVal.value || 600;
+    shown.setAttribute('width', state.width);
+    shown.setAttribute('height', state.height);
+    for (const title of shown.querySelectorAll('g.node > title, g.edge > title, g.graph > title')) title.remove();
+    requestAnimationFrame(fit);
+    fit();
+  }
+
+  const targets = data.targets || {};
+  for (const node of canvas.querySelectorAll('g.node')) {
+    const target = targets[node.id];
+    node.classList.toggle('erd-selected', !!target && target === data.selected);
+    if (target) node.setAttribute('data-erd-target', target);
+  }
+
+  if (!root.__erdBound) {
+    root.__erdBound = true;
+    let drag = null;
+    viewport.addEventListener('wheel', (e) => {
+      e.preventDefault();
+      const r = viewport.getBoundingClientRect();
+      zoomAt(e.deltaY < 0 ? 1.15 : 1 / 1.15, e.clientX - r.left, e.clientY - r.top);
+    }, { passive: false });
+    viewport.addEventListener('pointerdown', (e) => {
+      drag = { x: e.clientX, y: e.clientY, ox: state.x, oy: state.y, moved: false };
+    });
+    viewport.addEventListener('pointermove', (e) => {
+      if (!drag) return;
+      const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
+      if (!drag.moved && Math.hypot(dx, dy) < 4) return;
+      if (!drag.moved) { drag.moved = true; viewport.setPointerCapture(e.pointerId); viewport.classList.add('dragging'); }
+      state.x = drag.ox + dx; state.y = drag.oy + dy; apply();
+    });
+    const end = (e) => {
+      const wasDrag = drag && drag.moved;
+      drag = null;
+      viewport.classList.remove('dragging');
+      if (wasDrag || e.type !== 'pointerup') return;
+      const node = e.target.closest && e.target.closest('g.node');
+      const target = node && node.getAttribute('data-erd-target');
+      if (target) root.__erdSend(target);
+    };
+    viewport.addEventListener('pointerup', end);
+    viewport.addEventListener('pointercancel', end);
+    root.querySelector('.erd-toolbar').addEventListener('click', (e) => {
+      const act = e.target.getAttribute && e.target.getAttribute('data-act');
+      const w = viewport.clientWidth / 2, h = viewport.clientHeight / 2;
+      if (act === 'in') zoomAt(1.25, w, h);
+      else if (act === 'out') zoomAt(1 / 1.25, w, h);
+      else if (act === 'fit') fit();
+    });
+  }
+  root.__erdSend = (target) => setTriggerValue('select', target);
+}
+"""
+
+_viewer = st.components.v2.component("schema_studio.erd_viewer", html=HTML, css=CSS, js=JS)
+
+
+def erd_viewer(svg: str, targets: dict[str, str], *, selected: str | None = None, height: int = 640,
+               key: str = "erd_viewer") -> str | None:
+    """Show the SVG; return "table:<name>" or "domain:<name>" on the run after a click, else None."""
+    result = _viewer(
+        key=key,
+        data={"svg": svg, "targets": targets, "selected": selected, "height": height},
+        on_select_change=lambda: None,
+    )
+    return getattr(result, "select", None)

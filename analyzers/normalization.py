@@ -142,7 +142,7 @@ def denormalized_column(ctx: Context) -> Iterable[Hit]:
                         continue
                     seen.add(column.name)
                     how = "foreign key" if declared else "implied reference"
-                    snapshot = bool(_RECORD_WORDS & set(naming.words(table.name)))
+                    snapshot = _records_a_moment(table.name)
                     yield Hit(
                         table.qualified,
                         f"{table.qualified}.{column.name} copies {ref_table}.{twin.name}, already reachable"
@@ -184,6 +184,15 @@ _RECORD_WORDS = {
     "quote",
     "quotes",
 }
+_HISTORY_WORDS = {"history", "histories", "snapshot", "snapshots", "versions", "audit", "log", "logs"}
+
+
+def _records_a_moment(name: str) -> bool:
+    """`invoices_taxes`, `order_items`, `price_history`: yes; `work_orders` (a live entity): no."""
+    words = naming.words(name)
+    return bool(_RECORD_WORDS & set(words[:-1])) or (bool(words) and words[-1] in _HISTORY_WORDS)
+
+
 _SNAPSHOT_EXPLANATION = """This table records a business event (an invoice, an order, a history row), where a copy
 of the referenced value is often a deliberate snapshot of the value at that time. If so, document it in a
 column comment and suppress this; if not, read the value through the join so it cannot go stale."""
@@ -363,6 +372,18 @@ def index_key_sql(index: Index) -> str:
     return ", ".join(parts)
 
 
+_GENERATED_DEFAULT = re.compile(r"(gen_random_uuid|uuid_generate_v\d\w*|nextval)\(", re.IGNORECASE)
+
+
+def generated_key(table: Table, columns: tuple[str, ...]) -> bool:
+    """Every column is filled by the database (identity, sequence, random uuid): a surrogate, not business data."""
+    found = [table.column(name) for name in columns]
+    return all(
+        c is not None and (c.identity or c.sequence_filled or _GENERATED_DEFAULT.search(c.default or ""))
+        for c in found
+    )
+
+
 def unique_keys(table: Table) -> Iterable[tuple[str, tuple[str, ...], Index | None, bool]]:
     """(name, columns, backing index, is_constraint) for each unique key except the primary key."""
     constraint_names = {u.name for u in table.uniques}
@@ -458,10 +479,7 @@ def soft_delete_full_unique(ctx: Context) -> Iterable[Hit]:
         for name, columns, index, is_constraint in unique_keys(table):
             if (index is not None and index.predicate) or marker.name in columns or set(columns) == set(pk):
                 continue
-            if all(
-                (c := table.column(name)) is not None and (c.identity or c.sequence_filled)
-                for name in columns
-            ):
+            if generated_key(table, columns):
                 continue  # a generated surrogate is never entered again
             keys = index_key_sql(index) if index is not None else idents(columns)
             yield Hit(

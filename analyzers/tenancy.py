@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 
 from analyzers.context import Context
-from analyzers.normalization import index_key_sql, replace_unique_fix, unique_keys
+from analyzers.normalization import generated_key, index_key_sql, replace_unique_fix, unique_keys
 from analyzers.registry import Hit, rule
 from studio.catalog import ForeignKey, Policy, Table
 from studio.sql import constraint_name, ident, idents, literal, qualified_name
@@ -579,8 +579,8 @@ def unique_without_tenant_key(ctx: Context) -> Iterable[Hit]:
         column = ctx.tenant_column(table)
         pk = set(table.primary_key.columns) if table.primary_key else set()
         for name, columns, index, is_constraint in unique_keys(table):
-            if column in columns or set(columns) == pk:
-                continue
+            if column in columns or set(columns) == pk or generated_key(table, columns):
+                continue  # a database-generated id reveals nothing about another tenant
             keys = f"{ident(column)}, " + (index_key_sql(index) if index is not None else idents(columns))
             yield Hit(
                 table.qualified,

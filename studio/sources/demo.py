@@ -52,7 +52,9 @@ def _build(name: str) -> None:
         except psycopg.errors.UniqueViolation:
             pass  # intended: the failed build leaves the invalid index the demo shows
         else:
-            raise SourceError("the demo's invalid index was built successfully: its duplicate rows are missing")
+            raise SourceError(
+                "the demo's invalid index was built successfully: its duplicate rows are missing"
+            )
         conn.execute("ANALYZE")
 
 

@@ -54,6 +54,7 @@ APPLICATION_NAME = "schema-studio"
 QUERIES = Path(__file__).with_name("queries")
 
 _SCHEME = re.compile(r"^(postgres|postgresql)(\+[A-Za-z0-9_]+)?://", re.IGNORECASE)
+_CONNINFO_PASSWORD = re.compile(r"\s*\bpassword\s*=\s*('(?:[^'\\]|\\.)*'|\S*)")
 _KIND = {"r": "table", "p": "partitioned_table", "v": "view", "m": "materialized_view", "f": "foreign_table"}
 _PERSISTENCE = {"p": "permanent", "u": "unlogged", "t": "temporary"}
 _FK_ACTION = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
@@ -96,7 +97,15 @@ def redact(dsn: str) -> str:
         params = pg_conninfo.conninfo_to_dict(dsn)
     except psycopg.ProgrammingError:
         return "<unreadable connection string>"
-    params.pop("password", None)
+    if "password" not in params:
+        return dsn
+    kept = _CONNINFO_PASSWORD.sub("", dsn).strip()
+    try:  # keep the user's own order and spelling when that provably dropped the password
+        if "password" not in pg_conninfo.conninfo_to_dict(kept):
+            return kept
+    except psycopg.ProgrammingError:
+        pass
+    params.pop("password")
     return pg_conninfo.make_conninfo(**{k: str(v) for k, v in params.items()})
 
 

@@ -232,7 +232,7 @@ CREATE TABLE public.users (
     shop_id bigint,
     created_at timestamptz NOT NULL,
     PRIMARY KEY (tenant_id, id),
-    UNIQUE (tenant_id, email)
+    CONSTRAINT users_email_key UNIQUE (email)
 );
 CREATE INDEX users_shop_idx ON public.users (tenant_id, shop_id);
 

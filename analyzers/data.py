@@ -37,6 +37,7 @@ class DataOptions:
     statement_timeout_s: float = 30.0  # per check
     budget_s: float = 600.0  # the whole run
     sample_threshold: int = 5_000_000  # rows (reltuples) above which a table is sampled
+    sample_rows: int = 1_000_000  # about how many rows a sampled check reads
     exact: bool = False  # never sample
     never_null_min_rows: int = 10  # column-never-null says nothing about smaller tables
     contradicted_below: float = 0.5  # an implied FK whose values mostly have no parent is not one
@@ -59,11 +60,15 @@ class DataContext:
         return self.context.catalog
 
     def sample_for(self, table: str) -> q.Sample | None:
-        """TABLESAMPLE for a table above the threshold, at a rate that reads about threshold rows."""
+        """TABLESAMPLE for a table above the threshold, at a rate that reads about `sample_rows` rows.
+
+        A sample scan cannot use parallel workers, so reading half a table by sampling is slower
+        than a parallel full scan: the rate aims at a fixed, modest number of rows instead.
+        """
         estimate = self.estimates.get(table)
         if self.options.exact or estimate is None or estimate.rows <= self.options.sample_threshold:
             return None
-        percent = max(0.01, round(100.0 * self.options.sample_threshold / estimate.rows, 2))
+        percent = max(0.01, min(100.0, round(100.0 * self.options.sample_rows / estimate.rows, 2)))
         return q.Sample(percent)
 
     def checked_tables(self) -> Iterator[Table]:

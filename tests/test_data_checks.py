@@ -190,7 +190,7 @@ def big():
 
 @pytest.mark.slow
 def test_a_large_table_is_sampled_and_says_so(big):
-    run = run_on(big, ["orphaned-rows"], sample_threshold=1_000_000)
+    run = run_on(big, ["orphaned-rows"], sample_threshold=1_000_000, sample_rows=1_000_000)
     [orphans] = by_rule(run, "orphaned-rows")
     details = dict(orphans.details)
     assert details["sampled"] is True and details["sample_percent"] == 50

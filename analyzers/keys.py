@@ -592,10 +592,11 @@ def cascade_blast_radius(ctx: Context) -> Iterable[Hit]:
     edges = {name: sorted(children) for name, children in deletes_into.items()}
     threshold = max(1, ctx.settings.cascade_threshold)
     for origin, count, depth in _blast_origins(edges, threshold):
+        reached, depth = _walk(edges, origin)
         yield Hit(
             origin,
             f"deleting a row of {origin} cascades into {count} tables, up to {depth} levels deep",
-            related=tuple(edges[origin]),
+            related=tuple(sorted(reached)),
             fix=(
                 f"-- Review which of these deletes should cascade; change the others to RESTRICT,\n"
                 f"-- e.g. ALTER TABLE child DROP CONSTRAINT fk, ADD CONSTRAINT fk FOREIGN KEY (...)\n"
@@ -685,13 +686,14 @@ def _blast_origins(edges: dict[str, list[str]], threshold: int) -> list[tuple[st
         origin = min(comp)
         count = bin(reach[i]).count("1") - 1
         if count >= threshold:
-            found.append((origin, count, _depth(edges, origin)))
+            found.append((origin, count, 0))
     return sorted(found)
 
 
-def _depth(edges: dict[str, list[str]], origin: str) -> int:
+def _walk(edges: dict[str, list[str]], origin: str) -> tuple[set[str], int]:
+    """Tables reached from `origin` (itself excluded) and the depth of the deepest one."""
     seen, frontier, depth = {origin}, [origin], 0
     while frontier:
         frontier = [c for node in frontier for c in edges[node] if c not in seen and not seen.add(c)]
         depth += bool(frontier)
-    return depth
+    return seen - {origin}, depth

@@ -76,7 +76,7 @@ def _run_all_fixes(template: str, catalog) -> list[str]:
         if finding.fix.strip():
             by_rule[finding.rule].append(finding)
     failures = []
-    for rule, findings in sorted(by_rule.items()):
+    for _rule, findings in sorted(by_rule.items()):
         copy = _copy(template)
         try:
             for finding in findings:

@@ -170,11 +170,15 @@ def test_summary_of_an_introspected_schema(catalog_of):
             order_id bigint, line int, customer_id bigint REFERENCES "Sales"."Customer"(id),
             PRIMARY KEY (order_id, line));
         CREATE INDEX ON "Sales".order_line (customer_id);
+        INSERT INTO "Sales"."Customer" SELECT g, 'c' || g FROM generate_series(1, 50) g;
+        INSERT INTO "Sales".order_line SELECT g, 1, 1 + g % 50 FROM generate_series(1, 200) g;
+        ANALYZE "Sales"."Customer", "Sales".order_line;
         """
     )
     counts = {c.schema: c for c in schema_counts(catalog)}
     sales = counts["Sales"]
     assert (sales.tables, sales.columns, sales.foreign_keys, sales.indexes) == (2, 5, 1, 4)
+    assert sales.row_estimate == 250
     assert sales.total_bytes and sales.total_bytes > 0
     text = catalog_text(catalog)
     assert "FK order_line_customer_id_fkey (customer_id) -> Sales.Customer (id)" in text

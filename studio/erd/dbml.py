@@ -1,6 +1,8 @@
 """DBML (dbdiagram.io): tables with columns and settings, `Ref:` lines with cardinality.
 
-Every name is double-quoted; DBML reads `\\"` and `\\\\` inside quoted names and strings.
+Every name is double-quoted. DBML has no escape inside a quoted name (its parsers keep a
+backslash as it is and end the name at any double quote), so a double quote in a name becomes
+the typographic quote ” and the table carries a comment with its exact name.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from studio.erd.model import Diagram
 
 
 def quoted(name: str) -> str:
-    return '"' + name.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+    return '"' + name.replace('"', "\u201d").replace("\n", " ") + '"'
 
 
 def note(text: str) -> str:
@@ -32,6 +34,9 @@ def to_dbml(diagram: Diagram) -> str:
     for t in diagram.tables:
         pk = t.primary_key.columns if t.primary_key else ()
         single_uniques = {u.columns[0] for u in t.uniques if len(u.columns) == 1}
+        if '"' in t.qualified or any('"' in c.name for c in t.columns):
+            exact = f"{t.qualified} ({', '.join(c.name for c in t.columns)})".replace("\n", " ").replace("\r", " ")
+            out.append(f"// exact names: {exact}")
         out.append(f"Table {table_ref(t.qualified)} {{")
         for c in t.columns:
             settings = []

@@ -16,9 +16,14 @@ def add_source_arguments(parser, *, schemas: bool = True) -> None:
 
 
 def open_from_args(args):
+    """The source the arguments name; a loaded file's sandbox is dropped when the command exits."""
+    import atexit
+
     from studio.sources import open_source
 
-    return open_source(dsn=args.dsn, ddl=args.ddl, demo=args.demo, schemas=getattr(args, "schema", None))
+    source = open_source(dsn=args.dsn, ddl=args.ddl, demo=args.demo, schemas=getattr(args, "schema", None))
+    atexit.register(source.close)
+    return source
 
 
 def add_output_argument(parser) -> None:

@@ -6,6 +6,7 @@ URL of a database holding the rows (the user's own, or the sandbox that loaded a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,19 @@ class Source:
     catalog: Catalog
     url: str | None = None  # where the rows are (never shown: may carry credentials)
     notes: list = field(default_factory=list)
+    release: Callable[[], None] | None = field(default=None, repr=False)
+
+    def close(self) -> None:
+        """Drop what this source holds on the sandbox server (a loaded file's database and role)."""
+        if self.release is not None:
+            release, self.release = self.release, None
+            release()
+
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def open_source(
@@ -39,7 +53,9 @@ def open_source(
         from studio.sources import ddl as ddl_source
 
         loaded = ddl_source.load_file(Path(ddl), schemas=schemas)
-        return Source("ddl", Path(ddl).name, loaded.catalog, url=loaded.url, notes=list(loaded.catalog.notes))
+        return Source(
+            "ddl", Path(ddl).name, loaded.catalog, url=loaded.url, notes=list(loaded.catalog.notes), release=loaded.drop
+        )
     from studio.sources import demo as demo_source
 
     loaded = demo_source.load(schemas=schemas)

@@ -134,3 +134,42 @@ def scratch_database(prefix: str = "scratch"):
             drop_database(name)
         except psycopg.Error as exc:  # never hide the caller's own error behind cleanup
             log.warning("could not drop scratch database %s: %s", name, exc)
+
+
+TEMPORARY_PREFIXES = ("studio_sandbox_", "studio_scratch_", "studio_test_", "studio_render_")
+
+
+def sweep_stale(max_age_hours: float = 12.0) -> list[str]:
+    """Drop sandbox and scratch databases left by processes that died, once they are old and idle.
+
+    A database's age is read from its PG_VERSION file (written once, at CREATE DATABASE).
+    Only databases with no open connection are dropped, so live sandboxes are never touched.
+    """
+    if not is_embedded():
+        return []
+    dropped = []
+    with connect() as conn:
+        rows = conn.execute(
+            """
+            SELECT d.datname
+            FROM pg_database d
+            WHERE starts_with(d.datname, 'studio_')
+              AND (pg_stat_file('base/' || d.oid || '/PG_VERSION')).modification
+                  < now() - make_interval(secs => %s)
+              AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datid = d.oid)
+            """,
+            (max_age_hours * 3600,),
+        ).fetchall()
+        for (name,) in rows:
+            if name.startswith(TEMPORARY_PREFIXES):
+                conn.execute(f"DROP DATABASE IF EXISTS {ident(name)}")
+                dropped.append(name)
+        for (role,) in conn.execute(
+            "SELECT rolname FROM pg_roles r WHERE starts_with(rolname, 'studio_sandbox_') "
+            "AND NOT EXISTS (SELECT 1 FROM pg_database d WHERE d.datdba = r.oid)"
+        ).fetchall():
+            try:
+                conn.execute(f"DROP ROLE IF EXISTS {ident(role)}")
+            except psycopg.Error as exc:  # still holds privileges somewhere: leave it for next time
+                log.info("kept role %s: %s", role, exc)
+    return dropped

@@ -384,6 +384,15 @@ def generated_key(table: Table, columns: tuple[str, ...]) -> bool:
     )
 
 
+def key_columns(table: Table, keys: tuple[str, ...]) -> tuple[str, ...]:
+    """Table columns a key uses, in table order, including those inside expressions such as lower(email)."""
+    return tuple(
+        c
+        for c in table.column_names
+        if c in keys or any(_word_in(c, k) for k in keys if k not in table.column_names)
+    )
+
+
 def unique_keys(table: Table) -> Iterable[tuple[str, tuple[str, ...], Index | None, bool]]:
     """(name, columns, backing index, is_constraint) for each unique key except the primary key."""
     constraint_names = {u.name for u in table.uniques}
@@ -486,7 +495,7 @@ def soft_delete_full_unique(ctx: Context) -> Iterable[Hit]:
                 table.qualified,
                 f"{table.qualified} soft-deletes rows with {marker.name} but its unique key {name}"
                 f" ({', '.join(columns)}) still counts deleted rows",
-                columns=tuple(c for c in table.column_names if c in columns),
+                columns=key_columns(table, columns),
                 fix=replace_unique_fix(
                     ctx,
                     table,

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 
 from analyzers.context import Context
-from analyzers.normalization import generated_key, index_key_sql, replace_unique_fix, unique_keys
+from analyzers.normalization import generated_key, index_key_sql, key_columns, replace_unique_fix, unique_keys
 from analyzers.registry import Hit, rule
 from studio.catalog import ForeignKey, Policy, Table
 from studio.sql import constraint_name, ident, idents, literal, qualified_name
@@ -586,7 +586,7 @@ def unique_without_tenant_key(ctx: Context) -> Iterable[Hit]:
                 table.qualified,
                 f"{table.qualified} unique key {name} ({', '.join(columns)}) is global across tenants:"
                 f" it leaves out {column}",
-                columns=tuple(c for c in table.column_names if c in columns),
+                columns=key_columns(table, columns),
                 fix=replace_unique_fix(
                     ctx,
                     table,

@@ -69,6 +69,7 @@ CREATE TABLE public.bookings (room int, during tstzrange, EXCLUDE USING gist (du
 CREATE TABLE public.events (id bigint, occurred_at date NOT NULL, kind text) PARTITION BY RANGE (occurred_at);
 CREATE TABLE public.events_2024 PARTITION OF public.events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 CREATE TABLE public.events_default PARTITION OF public.events DEFAULT;
+CREATE INDEX events_kind ON public.events (kind);
 INSERT INTO public.events VALUES (1, '2024-05-01', 'a'), (2, '2030-01-01', 'b');
 CREATE TABLE public.by_kind (kind text, n int) PARTITION BY LIST (kind);
 CREATE TABLE public.by_kind_ab PARTITION OF public.by_kind FOR VALUES IN ('a', 'b');
@@ -273,6 +274,12 @@ def test_partitioning_inheritance_persistence(rich):
     assert cat.table("public.by_hash").partitioning.strategy == "hash"
     assert cat.table("public.by_hash_1").partition_bound == "FOR VALUES WITH (modulus 2, remainder 1)"
     assert cat.table("public.by_expr").partitioning.columns == (None,)
+    assert (
+        cat.table("public.events")
+        .indexes[0]
+        .definition.startswith("CREATE INDEX events_kind ON ONLY public.events")
+    )
+    assert cat.table("public.events_2024").indexes[0].columns == ("kind",)
     assert cat.table("public.app_log").inherits == ("public.base_log",)
     assert cat.table("public.app_log").partition_of is None
     assert cat.table("public.app_log").column_names == ("id", "msg", "level")

@@ -29,7 +29,7 @@ def attribute_type(type_: str) -> str:
 
 
 def attribute_name(name: str) -> str:
-    cleaned = re.sub(r"[^A-Za-z0-9_]", "_", name)
+    cleaned = re.sub(r"[^A-Za-z0-9_]+", "_", name)
     return cleaned if re.match(r"[A-Za-z_]", cleaned or "0") else "c_" + cleaned
 
 
@@ -41,7 +41,7 @@ def entity_names(diagram: Diagram) -> dict[str, tuple[str, str | None]]:
         shown = diagram.label(t)
         candidate = shown.replace(".", "__")
         if _BARE.match(candidate) and candidate.lower() not in used and candidate.lower() not in _RESERVED:
-            names[t.qualified] = (candidate, None)
+            names[t.qualified] = (candidate, None if candidate == shown else shown)
             used.add(candidate.lower())
         else:
             alias = f"e{i}"

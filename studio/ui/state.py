@@ -13,7 +13,7 @@ read afresh on every Load, since it changes.
 from __future__ import annotations
 
 import hashlib
-from typing import NamedTuple
+import logging
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import streamlit as st
@@ -26,6 +26,8 @@ GENERATION_KEY = "studio.source_generation"
 DEMO_TRIED_KEY = "studio.demo_tried"
 SOURCE_SCOPED_PREFIX = "source."
 UPLOAD_CACHE_ENTRIES = 8
+
+log = logging.getLogger("studio.ui")
 
 
 def current() -> Source | None:
@@ -59,22 +61,32 @@ def demo_source() -> Source:
     return open_source(demo=True)
 
 
-class _Upload(NamedTuple):
-    source: Source
-    loaded: object  # studio.sources.ddl.Loaded: owns the sandbox database
+def _release(source: Source) -> None:
+    source.close()  # drops the sandbox database and role of an evicted upload
 
 
-def _drop_upload(upload: _Upload) -> None:
-    upload.loaded.drop()
-
-
-@st.cache_resource(show_spinner=False, max_entries=UPLOAD_CACHE_ENTRIES, on_release=_drop_upload)
-def _uploaded(name: str, digest: str, _data: bytes) -> _Upload:
+@st.cache_resource(show_spinner=False, max_entries=UPLOAD_CACHE_ENTRIES, on_release=_release)
+def _uploaded(name: str, digest: str, _data: bytes) -> Source:
     from studio.sources import ddl
 
     loaded = ddl.load_text(ddl.decode(_data, name), filename=name)
-    source = Source("ddl", name, loaded.catalog, url=loaded.url, notes=list(loaded.catalog.notes))
-    return _Upload(source, loaded)
+    return Source(
+        "ddl", name, loaded.catalog, url=loaded.url, notes=list(loaded.catalog.notes), release=loaded.drop
+    )
+
+
+@st.cache_resource(show_spinner=False)
+def housekeeping() -> None:
+    """Once per studio process: drop sandboxes that studios which died left behind."""
+    from studio.sources import embedded
+
+    try:
+        dropped = embedded.sweep_stale()
+    except Exception:  # housekeeping must never stop the studio from opening
+        log.warning("could not sweep stale sandbox databases", exc_info=True)
+        return
+    if dropped:
+        log.info("dropped %d stale sandbox databases", len(dropped))
 
 
 def upload_limit_mb() -> int:
@@ -88,7 +100,7 @@ def uploaded_source(name: str, data: bytes) -> Source:
     from pathlib import PurePath
 
     safe_name = PurePath(name.replace("\\", "/")).name or "upload.sql"
-    return _uploaded(safe_name, hashlib.sha256(data).hexdigest(), data).source
+    return _uploaded(safe_name, hashlib.sha256(data).hexdigest(), data)
 
 
 def live_source(url: str) -> Source:
@@ -119,6 +131,7 @@ def ensure_default_source() -> None:
     """On a session's first run, open the demo (with progress); later runs keep what is loaded."""
     if current() is not None or st.session_state.get(DEMO_TRIED_KEY):
         return
+    housekeeping()
     st.session_state[DEMO_TRIED_KEY] = True
     from studio.ui.components import show_error
 

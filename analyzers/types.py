@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -54,10 +55,18 @@ def checked_tables(catalog: Catalog) -> Iterable[Table]:
     return (t for t in catalog.stored_tables if t.kind != "partition")
 
 
+@functools.lru_cache(maxsize=4096)
+def _words_of(text: str) -> frozenset[str]:
+    return frozenset(w.lower() for w in re.findall(r"[\w$]+", text))
+
+
 def _mentions(text: str | None, name: str) -> bool:
+    """Whether the SQL text uses the name as a whole word (quoted names with spaces: as a substring)."""
     if not text:
         return False
-    return re.search(r"(?<![\w$])" + re.escape(name) + r"(?![\w$])", text, re.IGNORECASE) is not None
+    if re.fullmatch(r"[\w$]+", name):
+        return name.lower() in _words_of(text)
+    return name.lower() in text.lower()
 
 
 def type_change_blockers(catalog: Catalog, table: Table, column: str) -> list[str]:

@@ -76,3 +76,19 @@ def test_uploaded_ddl_replaces_the_demo_and_names_render_as_text(page):
         expect(tables).to_contain_text(cell)
     assert page.locator("[data-testid='stException']").count() == 0
     page.screenshot(path=str(screenshot_path("overview-upload")), full_page=True)
+
+
+def test_a_file_that_cannot_load_is_one_line_error_and_keeps_the_current_source(page):
+    go(page, "Connect")
+    page.get_by_role("tab", name="SQL file").click()
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+        files=[{"name": "broken.sql", "mimeType": "application/sql", "buffer": b"\nCREAT TABLE x (id int);\n"}]
+    )
+    wait_for_app(page)
+    alert = page.locator("[data-testid='stMain'] [data-testid='stAlertContentError']")
+    expect(alert).to_have_count(1)
+    text = alert.locator("[data-testid='stMarkdownContainer']").inner_text()
+    assert "broken.sql line 2" in text and "CREAT" in text and "\n" not in text.strip()
+    assert page.locator("[data-testid='stException']").count() == 0
+    studying = page.locator("[data-testid='stMarkdownContainer']").filter(has_text="Studying:")
+    assert "demo" in studying.inner_text()

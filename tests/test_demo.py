@@ -280,3 +280,30 @@ def test_sql_loads_as_an_untrusted_ddl_file_with_the_same_tables(loaded):
         }
         invoices = sandbox.catalog.table("billing.invoices")
         assert all(i.valid for i in invoices.indexes), "the failed concurrent index is live-only"
+
+
+def test_concurrent_first_loads_build_one_database(monkeypatch):
+    import secrets
+    from concurrent.futures import ThreadPoolExecutor
+
+    from studio.sources import embedded
+
+    fresh = "t" + secrets.token_hex(5)[:9]  # a digest no database has yet
+    monkeypatch.setattr(demo, "digest", lambda: fresh)
+    name = demo_source.database_name()
+    try:
+        with ThreadPoolExecutor(3) as pool:
+            names = list(pool.map(lambda _: demo_source.ensure_database(), range(3)))
+        assert names == [name] * 3
+        with embedded.connect() as conn:
+            found = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT datname FROM pg_database WHERE strpos(datname, %s) = 1", (name,)
+                )
+            ]
+        assert found == [name]
+        with embedded.connect(name) as conn:
+            assert conn.execute("SELECT count(*) FROM public.tenants").fetchone()[0] == 3
+    finally:
+        embedded.drop_database(name)

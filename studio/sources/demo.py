@@ -37,6 +37,11 @@ def database_name() -> str:
     return f"studio_demo_{demo.digest()}"
 
 
+# A concurrent rename to the same name fails with DuplicateDatabase, or, when both renames
+# pass that check at once, with a unique violation on pg_database's name index.
+_LOST_RACE = (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation)
+
+
 def _exists(name: str) -> bool:
     with embedded.connect() as conn:
         return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
@@ -69,12 +74,16 @@ def ensure_database() -> str:
     try:
         _build(building)
         with embedded.connect() as conn:
-            conn.execute(f"ALTER DATABASE {ident(building)} RENAME TO {ident(name)}")
-    except psycopg.errors.DuplicateDatabase:
-        embedded.drop_database(building)  # another process finished first; use its copy
+            try:
+                conn.execute(f"ALTER DATABASE {ident(building)} RENAME TO {ident(name)}")
+            except _LOST_RACE:
+                pass  # another process finished first; its copy is used and ours dropped below
+            else:
+                return name
     except BaseException:
         embedded.drop_database(building)
         raise
+    embedded.drop_database(building)
     return name
 
 

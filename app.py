@@ -13,6 +13,7 @@ from studio.ui.components import md
 PAGES: list[tuple[str, str, str, str]] = [
     ("Source", "pages/connect.py", "Connect", ":material/power:"),
     ("Source", "pages/overview.py", "Overview", ":material/table_view:"),
+    ("Analyze", "pages/findings.py", "Findings", ":material/troubleshoot:"),
     ("Explore", "pages/erd.py", "ERD", ":material/schema:"),
 ]
 DEFAULT_PAGE = "pages/overview.py"

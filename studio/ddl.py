@@ -162,6 +162,17 @@ def create_table(table: Table, catalog: Catalog) -> str:
     return sql + ";"
 
 
+def _renders_index(index: Index, inherited_indexes) -> bool:
+    if index.constraint or not index.valid:
+        return False
+    return (index.column_keys, index.columns, index.method, index.predicate, index.unique) not in inherited_indexes
+
+
+def _names_a_table(function, tables: list[Table]) -> bool:
+    signature = f"{function.arguments} {function.returns}"
+    return any(re.search(rf"(?<![\w.]){re.escape(t.qualified)}(?!\w)|(?<![\w.]){re.escape(t.name)}(?!\w)", signature) for t in tables)
+
+
 def _parent_has_pk(table: Table, catalog: Catalog) -> bool:
     parent = catalog.table(table.partition_of) if table.partition_of else None
     return parent is not None and parent.primary_key is not None
@@ -237,13 +248,19 @@ def render(catalog: Catalog, *, comments: bool = True) -> str:
     for seq in catalog.sequences:
         if f"{seq.schema}.{seq.name}" not in identity_sequences:
             emit(sequence_statement(seq))
-    for function in catalog.functions:
-        if function.definition:
-            emit(function.definition.rstrip().rstrip(";") + ";")
-
+    # Bodies may name tables created later (pg_dump does the same); signatures naming a
+    # table's row type must wait for the table.
+    emit("SET check_function_bodies = false;")
     stored = _table_order(t for t in catalog.tables if t.is_stored)
+    late_functions = [f for f in catalog.functions if f.definition and _names_a_table(f, stored)]
+    # aggregates name their support functions
+    for function in sorted(catalog.functions, key=lambda f: f.kind == "aggregate"):
+        if function.definition and function not in late_functions:
+            emit(function.definition.rstrip().rstrip(";") + ";")
     for table in stored:
         emit(create_table(table, catalog))
+    for function in late_functions:
+        emit(function.definition.rstrip().rstrip(";") + ";")
     for seq in catalog.sequences:
         if seq.owned_by and f"{seq.schema}.{seq.name}" not in identity_sequences:
             table, _, column = seq.owned_by.rpartition(".")
@@ -253,6 +270,13 @@ def render(catalog: Catalog, *, comments: bool = True) -> str:
         for check in table.checks:
             if not check.validated and not table.partition_of:
                 emit(f"ALTER TABLE {qualified(table.schema, table.name)} ADD {_check_clause(check)} NOT VALID;")
+    emitted_indexes: set[tuple[str, str]] = set()
+    for table in stored:  # unique indexes first: a foreign key may reference one
+        _, _, inherited_indexes = _inherited(table, catalog)
+        for index in table.indexes:
+            if index.unique and _renders_index(index, inherited_indexes):
+                emit(index_statement(table, index))
+                emitted_indexes.add((table.qualified, index.name))
     for table in stored:
         _, inherited_fks, _ = _inherited(table, catalog)
         for fk in table.foreign_keys:
@@ -261,11 +285,8 @@ def render(catalog: Catalog, *, comments: bool = True) -> str:
     for table in stored:
         _, _, inherited_indexes = _inherited(table, catalog)
         for index in table.indexes:
-            if index.constraint or not index.valid:
-                continue
-            if (index.column_keys, index.columns, index.method, index.predicate, index.unique) in inherited_indexes:
-                continue
-            emit(index_statement(table, index))
+            if _renders_index(index, inherited_indexes) and (table.qualified, index.name) not in emitted_indexes:
+                emit(index_statement(table, index))
     for table in stored:
         name = qualified(table.schema, table.name)
         if table.rls_enabled:
@@ -275,7 +296,20 @@ def render(catalog: Catalog, *, comments: bool = True) -> str:
         for policy in table.policies:
             emit(policy_statement(table, policy))
     views = [t for t in catalog.tables if t.kind in ("view", "materialized_view")]
+    unrenderable = [f for f in catalog.functions if not f.definition]
+    skipped_views: set[str] = set()
     for view in _view_order(views):
+        missing = [
+            f for f in unrenderable if re.search(rf"(?<![\w]){re.escape(f.name)}\s*\(", view.view_definition or "")
+        ]
+        missing += [catalog.table(v) for v in skipped_views if re.search(rf"\b{re.escape(v.split('.', 1)[1])}\b", view.view_definition or "")]
+        if missing:
+            skipped_views.add(view.qualified)
+            emit(
+                f"-- view {qualified(view.schema, view.name)} is not rendered: it uses "
+                f"{qualified(missing[0].schema, missing[0].name)}, whose definition the model does not hold"
+            )
+            continue
         kind = "MATERIALIZED VIEW" if view.kind == "materialized_view" else "VIEW"
         body = (view.view_definition or "SELECT").strip().rstrip(";")
         emit(f"CREATE {kind} {qualified(view.schema, view.name)} AS\n{body};")

@@ -307,3 +307,23 @@ def test_concurrent_first_loads_build_one_database(monkeypatch):
             assert conn.execute("SELECT count(*) FROM public.tenants").fetchone()[0] == 3
     finally:
         embedded.drop_database(name)
+
+
+def test_scratch_copy_works_while_someone_uses_the_demo(loaded, db, key):
+    from studio.sources import embedded
+
+    (entry,) = key.for_rule("invalid-index")
+    assert scalar(db, "SELECT count(*) FROM public.tenants") == 3  # `db` holds a session on the demo
+    with demo_source.scratch_copy() as name:
+        assert name != loaded.database
+        with embedded.connect(name) as conn:
+            conn.execute("DELETE FROM public.work_order_photos")
+            valid = scalar(
+                conn,
+                "SELECT indisvalid FROM pg_index WHERE indexrelid = %s::regclass",
+                (f"billing.{entry.extra['index']}",),
+            )
+        assert valid is False
+    assert scalar(db, "SELECT count(*) FROM public.work_order_photos") > 0, "the shared demo is untouched"
+    with embedded.connect() as conn:
+        assert scalar(conn, "SELECT count(*) FROM pg_database WHERE datname = %s", (name,)) == 0

@@ -8,8 +8,9 @@ the race, its copy is used and ours is dropped.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import psycopg
@@ -85,6 +86,32 @@ def ensure_database() -> str:
         raise
     embedded.drop_database(building)
     return name
+
+
+@contextlib.contextmanager
+def scratch_copy(prefix: str = "democopy") -> Iterator[str]:
+    """A private copy of the demo database to change freely, dropped afterwards; yields its name.
+
+    Copied with CREATE DATABASE ... TEMPLATE when nobody is connected to the shared demo,
+    otherwise (PostgreSQL refuses a template in use) built from the SQL.
+    """
+    source = ensure_database()
+    name = f"studio_{prefix}_{secrets.token_hex(5)}"
+    try:
+        with embedded.connect() as conn:
+            conn.execute(f"CREATE DATABASE {ident(name)} TEMPLATE {ident(source)}")
+    except psycopg.errors.ObjectInUse:
+        with embedded.connect() as conn:
+            conn.execute(f"CREATE DATABASE {ident(name)}")
+        try:
+            _build(name)
+        except BaseException:
+            embedded.drop_database(name)
+            raise
+    try:
+        yield name
+    finally:
+        embedded.drop_database(name)
 
 
 def load(*, schemas: Sequence[str] | None = None) -> Loaded:

@@ -35,7 +35,8 @@ COLUMNS, CLUSTER, DIRECTION, IMPLIED = PREFIX + "columns", PREFIX + "cluster", P
 SELECTED, PENDING, URL_READ = PREFIX + "selected", PREFIX + "pending", PREFIX + "url_read"
 ALL_DOMAINS = ""
 NO_FOCUS = ""
-SEVERITY_ICONS = {"error": "🔴", "warning": "🟠", "info": "🔵"}
+SEVERITY_BADGES = {"error": ":red-badge[error]", "warning": ":orange-badge[warning]", "info": ":blue-badge[info]"}
+ALL_COLUMNS_UP_TO = 20  # tables; past this the diagram opens on keys only, to stay readable
 
 
 # Cached work: analysis, domains and layout per (catalog, options) -----------------------------
@@ -146,7 +147,8 @@ def controls(catalog: Catalog, domains) -> Options:
         format_func=lambda n: "— whole schema —" if n == NO_FOCUS else n,
         help="Type to search; the diagram focuses on the table and its neighbours.",
     )
-    for key, default in ((DEPTH, 1), (COLUMNS, "all"), (IMPLIED, True)):
+    detail = "all" if len(names) <= ALL_COLUMNS_UP_TO else "keys"
+    for key, default in ((DEPTH, 1), (COLUMNS, detail), (IMPLIED, True)):
         st.session_state.setdefault(key, default)
     depth = row[1].slider("Depth", 1, 4, key=DEPTH,
                           help="Relationship hops around the focused table.", disabled=not focus)
@@ -188,7 +190,7 @@ def details(catalog: Catalog, table: Table) -> None:
     found = [f for f in findings_of(catalog) if f.table == table.qualified]
     st.markdown(f"**Findings** ({len(found)})")
     for f in found:
-        st.markdown(f"{SEVERITY_ICONS.get(f.severity, '')} {md(f.message)}", help=f.explanation or None)
+        st.markdown(f"{SEVERITY_BADGES.get(f.severity, '')} {md(f.message)}", help=f.explanation or None)
     if not found:
         st.caption("None.")
     st.markdown(f"**Columns** ({len(table.columns)})")
@@ -276,7 +278,7 @@ def main() -> None:
             md(f"{len(drawn):,} tables: showing the {len(domains)} domains. Click a domain to open it, "
                "or find a table to see its neighbourhood.")
         )
-    diagram_column, detail_column = st.columns([3, 1.3])
+    diagram_column, detail_column = st.columns([3, 1])
     selected = st.session_state.get(SELECTED)
     with diagram_column:
         try:

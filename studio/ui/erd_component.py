@@ -49,11 +49,15 @@ export default function (component) {
   const apply = () => {
     canvas.style.transform = `translate(${state.x}px, ${state.y}px) scale(${state.scale})`;
   };
-  const fit = () => {
+  const fit = (whole) => {
     const w = viewport.clientWidth || 800, h = viewport.clientHeight || 600;
     if (!state.width || !state.height) return;
-    state.scale = Math.min(w / state.width, h / state.height, 1.5);
-    state.x = (w - state.width * state.scale) / 2;
+    // The first view is readable (never below READABLE scale, starting top-left, the rest panned to);
+    // the Fit button shows the whole diagram however small.
+    const READABLE = 0.8;
+    const all = Math.min(w / state.width, h / state.height, 1.5);
+    state.scale = whole ? all : Math.max(all, READABLE);
+    state.x = Math.max(0, (w - state.width * state.scale) / 2);
     state.y = Math.max(0, (h - state.height * state.scale) / 2);
     apply();
   };
@@ -78,8 +82,8 @@ export default function (component) {
     shown.setAttribute('width', state.width);
     shown.setAttribute('height', state.height);
     for (const title of shown.querySelectorAll('g.node > title, g.edge > title, g.graph > title')) title.remove();
-    requestAnimationFrame(fit);
-    fit();
+    requestAnimationFrame(() => fit(false));
+    fit(false);
   }
 
   const targets = data.targets || {};
@@ -123,7 +127,7 @@ export default function (component) {
       const w = viewport.clientWidth / 2, h = viewport.clientHeight / 2;
       if (act === 'in') zoomAt(1.25, w, h);
       else if (act === 'out') zoomAt(1 / 1.25, w, h);
-      else if (act === 'fit') fit();
+      else if (act === 'fit') fit(true);
     });
   }
   root.__erdSend = (target) => setTriggerValue('select', target);

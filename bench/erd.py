@@ -1,0 +1,113 @@
+"""ERD benchmark: DOT generation and Graphviz layout at 36 (the demo), 150 and 1,000 tables, full
+and keys-only, plus the domain overview and a depth-2 focus of a 5,000-table schema.
+
+Synthetic catalogs are built in Python with the shape of bench/synthetic.py (8 columns, foreign
+keys to table i-1 and i/2), so no database is needed beyond the demo. Ratios are against the
+demo's full diagram measured in the same run.
+
+    .venv/bin/python bench/erd.py [--skip-1000-full]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from studio.catalog import Catalog, Column, ForeignKey, Index, IndexKey, PrimaryKey, Schema, Table  # noqa: E402
+from studio.erd import Options, build, compute_domains, overview_dot, render  # noqa: E402
+from studio.erd.layout import render as layout  # noqa: E402
+from studio.errors import StudioError  # noqa: E402
+
+SCHEMA = "synth"
+
+
+def synthetic_catalog(n: int) -> Catalog:
+    tables = []
+    for i in range(1, n + 1):
+        name = f"t{i:05d}"
+        ref_a, ref_b = f"t{max(1, i - 1):05d}", f"t{max(1, i // 2):05d}"
+        tables.append(
+            Table(
+                SCHEMA,
+                name,
+                columns=(
+                    Column("id", "bigint", nullable=False, identity="by default"),
+                    Column("tenant_id", "integer", nullable=False),
+                    Column("a_id", "bigint"),
+                    Column("b_id", "bigint"),
+                    Column("name", "text", nullable=False),
+                    Column("status", "character varying(20)"),
+                    Column("amount", "numeric(12,2)"),
+                    Column("created_at", "timestamp with time zone", nullable=False),
+                ),
+                primary_key=PrimaryKey(f"{name}_pkey", ("id",)),
+                foreign_keys=(
+                    ForeignKey(f"{name}_a_id_fkey", ("a_id",), f"{SCHEMA}.{ref_a}", ("id",)),
+                    ForeignKey(f"{name}_b_id_fkey", ("b_id",), f"{SCHEMA}.{ref_b}", ("id",), on_delete="CASCADE"),
+                ),
+                indexes=(Index(f"{name}_pkey", (IndexKey("id", "id"),), unique=True, primary=True),),
+            )
+        )
+    return Catalog(tables=tuple(tables), schemas=(Schema(SCHEMA),))
+
+
+def timed(fn):
+    start = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - start, value
+
+
+def measure(catalog: Catalog, options: Options, findings=None) -> tuple[float, float | None, int]:
+    build_s, dot = timed(lambda: render(build(catalog, options, findings), "dot"))
+    try:
+        layout_s, _ = timed(lambda: layout(dot, "svg", timeout=300))
+    except StudioError:
+        layout_s = None
+    return build_s, layout_s, len(dot)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-1000-full", action="store_true", help="skip laying out 1,000 tables with all columns")
+    args = parser.parse_args()
+
+    from analyzers.engine import analyze
+    from studio.sources import demo
+
+    demo_catalog = demo.load().catalog
+    findings = analyze(demo_catalog).findings
+    rows = []
+    rows.append((f"demo ({len(demo_catalog.tables)} tables), all columns",
+                 *measure(demo_catalog, Options(), findings)))
+    rows.append(("demo, keys only", *measure(demo_catalog, Options(columns="keys"), findings)))
+    for n in (150, 1000):
+        catalog = synthetic_catalog(n)
+        if not (n == 1000 and args.skip_1000_full):
+            rows.append((f"{n:,} tables, all columns", *measure(catalog, Options(cluster="none"))))
+        rows.append((f"{n:,} tables, keys only", *measure(catalog, Options(columns="keys", cluster="none"))))
+
+    big = synthetic_catalog(5000)
+    domains_s, domains = timed(lambda: compute_domains(big))
+    over_s, over = timed(lambda: overview_dot(big, Options(), domains))
+    over_layout_s, _ = timed(lambda: layout(over, "svg"))
+    rows.append((f"5,000 tables: find {len(domains)} domains", domains_s, None, 0))
+    rows.append(("5,000 tables: domain overview", over_s, over_layout_s, len(over)))
+    hub = "synth.t00100"  # referenced by t00101 and t00200, refers to t00099 and t00050
+    rows.append(("5,000 tables: focus depth 2, all columns", *measure(big, Options(focus=hub, depth=2))))
+    rows.append(("5,000 tables: focus depth 2 on t00002 (hub)", *measure(big, Options(focus="synth.t00002", depth=2))))
+
+    base = rows[0][1] + (rows[0][2] or 0)
+    print(f"{'case':<48} {'DOT s':>8} {'layout s':>9} {'total s':>8} {'x demo':>7} {'DOT KiB':>8}")
+    for name, build_s, layout_s, size in rows:
+        total = build_s + (layout_s or 0)
+        shown = "timeout" if layout_s is None and size else ("-" if layout_s is None else f"{layout_s:.3f}")
+        print(f"{name:<48} {build_s:>8.3f} {shown:>9} {total:>8.3f} {total / base:>7.1f} {size / 1024:>8.0f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""The ERD page in a real browser: the demo's diagram, a click on a table, its details panel, a URL link."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import screenshot_path, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+VIEWER = "[data-testid='erd-viewport']"
+
+
+def open_erd(page, query: str = "") -> None:
+    page.goto(f"/erd{query}")
+    wait_for_app(page)
+    page.locator(f"{VIEWER} svg g.node").first.wait_for(timeout=60_000)
+
+
+def node(page, table: str):
+    return page.locator(f"{VIEWER} g.node[data-erd-target='table:{table}']")
+
+
+def test_click_a_table_shows_its_details(page):
+    open_erd(page)
+    assert page.get_by_role("heading", name="ERD").is_visible()
+    nodes = page.locator(f"{VIEWER} g.node[data-erd-target^='table:']")
+    assert nodes.count() >= 30  # the whole demo, one node per table
+    page.screenshot(path=str(screenshot_path("erd")), full_page=False)
+
+    page.get_by_role("button", name="Fit").click()
+    target = node(page, "public.work_orders")
+    target.locator("polygon").first.click(force=True)
+    wait_for_app(page)
+    main = page.locator("[data-testid='stMain']")
+    main.get_by_role("heading", name="public.work_orders").wait_for(timeout=30_000)
+    details = main.get_by_text("Columns (", exact=False)
+    assert details.count() == 1
+    for section in ("Findings (", "Keys (", "Indexes (", "Policies ("):
+        assert main.get_by_text(section, exact=False).count() == 1, section
+    assert node(page, "public.work_orders").get_attribute("class").find("erd-selected") >= 0
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.screenshot(path=str(screenshot_path("erd-selected")), full_page=False)
+
+
+def test_url_parameter_opens_focused_on_a_table(page):
+    open_erd(page, "?table=public.work_orders")
+    main = page.locator("[data-testid='stMain']")
+    main.get_by_role("heading", name="public.work_orders").wait_for(timeout=30_000)
+    shown = page.locator(f"{VIEWER} g.node[data-erd-target^='table:']")
+    assert 1 < shown.count() < 30  # the neighbourhood, not the whole schema
+    assert node(page, "public.work_orders").count() == 1
+    assert "table=public.work_orders" in page.url

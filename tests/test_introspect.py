@@ -512,7 +512,16 @@ def test_two_thousand_tables(scratch_db, monkeypatch):
     from bench.synthetic import create_synthetic, expected_counts
 
     create_synthetic(scratch_db.name, 2000)
+    real_connect = postgres.connect_readonly
+    snapshots = []
+
+    def counting_connect(url, **kwargs):
+        snapshots.append(kwargs.get("snapshot"))
+        return real_connect(url, **kwargs)
+
+    monkeypatch.setattr(postgres, "connect_readonly", counting_connect)
     cat = scratch_db.catalog()
+    assert len(snapshots) == 3 and snapshots[0] is None and snapshots[1] == snapshots[2] is not None
     expected = expected_counts(2000)
     assert len(cat.tables) == expected["tables"]
     assert sum(len(t.columns) for t in cat.tables) == expected["columns"]

@@ -248,9 +248,10 @@ def introspect(
         with connect_readonly(url, **timeouts) as conn:
             try:
                 database, server_version, version = conn.execute(query_text("server")).fetchone()
+                snapshot = _export_snapshot(conn)
                 ((namespaces, relations),) = _run(conn, "scope", version, params)
                 params.update(nsp=namespaces, rels=relations)
-                rows = _read_all(conn, url, version, params, timeouts)
+                rows = _read_all(conn, url, version, params, timeouts, snapshot)
 
                 def index_definitions(oids: list[int]) -> dict[int, str]:
                     return dict(_run(conn, "index_definitions", version, {"oids": oids}))
@@ -282,13 +283,22 @@ _QUERY_ORDER = tuple(name for group in _QUERY_GROUPS for name in group)
 PARALLEL_FROM_RELATIONS = 500
 
 
-def _read_all(conn: psycopg.Connection, url: str, version: int, params: dict, timeouts: dict) -> dict:
-    if len(params["rels"]) < PARALLEL_FROM_RELATIONS:
-        return {name: _run(conn, name, version, params) for name in _QUERY_ORDER}
+def _export_snapshot(conn: psycopg.Connection) -> str | None:
+    """The transaction's snapshot for parallel readers; None where the server refuses it (the
+    transaction then restarts, before any catalog query, and everything is read on `conn`)."""
     try:
-        with conn.transaction():  # a savepoint: a refusal must not abort the main transaction
-            (snapshot,) = conn.execute("SELECT pg_export_snapshot()").fetchone()
-    except psycopg.Error:  # e.g. refused by this server: read everything on one connection
+        return conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
+    except psycopg.errors.QueryCanceled:
+        raise
+    except psycopg.Error:
+        conn.rollback()
+        return None
+
+
+def _read_all(
+    conn: psycopg.Connection, url: str, version: int, params: dict, timeouts: dict, snapshot: str | None
+) -> dict:
+    if snapshot is None or len(params["rels"]) < PARALLEL_FROM_RELATIONS:
         return {name: _run(conn, name, version, params) for name in _QUERY_ORDER}
 
     def read_group(group: tuple[str, ...]) -> dict | None:

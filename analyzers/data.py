@@ -492,7 +492,9 @@ def _drift_probe(dctx, child, fk_columns, parent, ref_columns, copy_column, pare
             ),
         )
 
-    sql = q.drift(child, fk_columns, parent, ref_columns, copy_column, parent_column, sample)
+    table = dctx.catalog.table(child)
+    row_key = table.primary_key.columns if table is not None and table.primary_key else ()
+    sql = q.drift(child, fk_columns, parent, ref_columns, copy_column, parent_column, sample, row_key)
     return Probe(child, f"drift of {copy_column} from {parent}.{parent_column}", sql, read, sample)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from studio.sql import ident, qualified_name
+from studio.sql import ident, literal, qualified_name
 
 SAMPLES = 5
 SAMPLE_SCAN_LIMIT = 50  # rows read to pick the few distinct samples from, once a count says there are some
@@ -95,7 +95,7 @@ WITH dup AS MATERIALIZED (
   HAVING count(*) > 1
 )
 SELECT (SELECT count(*) FROM dup) AS groups,
-       (SELECT coalesce(sum(n), 0) FROM dup) AS rows,
+       (SELECT coalesce(sum(n), 0)::bigint FROM dup) AS rows,
        ARRAY(SELECT v::text FROM dup ORDER BY n DESC, v LIMIT {SAMPLES}) AS samples,
        ARRAY(SELECT n FROM dup ORDER BY n DESC, v LIMIT {SAMPLES}) AS counts""".strip()
 
@@ -123,11 +123,17 @@ def drift(
     copy_column: str,
     parent_column: str,
     sample: Sample | None = None,
+    row_key: Sequence[str] = (),
 ) -> str:
-    """rows joined to a parent, rows whose copy differs from the parent's value, up to five examples."""
+    """rows joined to a parent, rows whose copy differs from the parent's value, up to five examples.
+
+    An example names its row by `row_key` (the child's primary key), else by the reference.
+    """
     differs = f"c.{ident(copy_column)} IS DISTINCT FROM p.{ident(parent_column)}"
+    key = row_key or columns
+    label = ", ".join(key)
     example = (
-        f"concat({_value('c', columns)}::text, ': ', quote_nullable(c.{ident(copy_column)}::text),"
+        f"concat({literal(label + ' ')}, {_value('c', key)}::text, ': ', quote_nullable(c.{ident(copy_column)}::text),"
         f" ' here, ', quote_nullable(p.{ident(parent_column)}::text), ' in the parent')"
     )
     return f"""
@@ -141,6 +147,7 @@ SELECT checked, drifted,
     SELECT {example} FROM {_from(child, "c", sample)}
     JOIN {qualified_name(parent)} AS p ON {_join(columns, ref_columns)}
     WHERE {differs}
+    ORDER BY {", ".join(f"c.{ident(k)}" for k in key)}
     LIMIT {SAMPLES}
   ) END AS samples
 FROM counted""".strip()

@@ -1,3 +1,4 @@
 """Importing this module registers every built-in rule family."""
 
-from analyzers import indexes, keys, normalization, security, tenancy, types  # noqa: F401
+# data: the needs="data" rules, run by analyzers.data.run_data_checks
+from analyzers import data, indexes, keys, normalization, security, tenancy, types  # noqa: F401

@@ -345,3 +345,53 @@ def test_progress_bar_on_a_terminal_and_per_table_state(shop):
     assert set(snapshot) == {"Shop.Orders", "public.line_notes", "public.lines"}
     assert snapshot["Shop.Orders"].total == 4  # orphans, duplicates, drift, NULLs
     assert all(u.done == u.total for u in snapshot.values()) and state.fraction == 1.0
+
+
+# The demo ----------------------------------------------------------------------------------------
+
+
+def test_the_demo_data_findings_match_its_answer_key_with_exact_counts():
+    import tomllib
+    from pathlib import Path
+
+    from studio.sources import demo
+
+    key = tomllib.loads((Path(demo.__file__).parent.parent / "demo" / "answer_key.toml").read_text())
+    expected = {
+        (f["rule"], f["table"], tuple(f["columns"])): f for f in key["finding"] if f["rule"] in DATA_RULES
+    }
+    assert len(expected) >= 5, "the answer key lists the demo's planted data findings"
+    loaded = demo.load()
+    run = run_data_checks(loaded.catalog, loaded.url)
+    assert run.notes == () and run.completed == run.checks
+    found = {(f.rule, f.table, f.columns): f for f in run.findings}
+    assert set(found) == set(expected)
+    for ident_, wanted in expected.items():
+        details = dict(found[ident_].details)
+        if "count" in wanted:
+            assert details["count"] == wanted["count"], ident_
+        if "rows" in wanted:
+            assert details["rows"] == wanted["rows"], ident_
+        if "related" in wanted:
+            assert list(found[ident_].related) == wanted["related"], ident_
+
+
+def test_cli_data_flag_reports_progress_on_stderr_and_data_findings(capsys):
+    import json
+
+    from studio.cli import main
+
+    status = main(["analyze", "--demo", "--data", "--check-timeout", "20", "--format", "json"])
+    out, err = capsys.readouterr()
+    rules = {f["rule"] for f in json.loads(out)["findings"]}
+    assert {"orphaned-rows", "duplicate-natural-key-values", "denormalized-copy-drift"} <= rules
+    assert "implied-foreign-key" in rules  # the static findings are still there
+    assert err.splitlines()[0].startswith("data checks: ")  # plain lines: stderr is not a terminal here
+    assert status == 0
+
+
+def test_cli_rejects_a_non_positive_budget(capsys):
+    from studio.cli import main
+
+    assert main(["analyze", "--demo", "--data", "--budget", "0"]) == 2
+    assert "--check-timeout and --budget must be positive" in capsys.readouterr().err

@@ -26,6 +26,7 @@ def add_parser(sub) -> None:
         "--baseline", metavar="FILE", help="an earlier --format json report: show only new findings"
     )
     parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
+    _add_data_arguments(parser)
     add_output_argument(parser)
     parser.set_defaults(run=run)
     # The source group is required, but --list-rules needs no source.
@@ -65,6 +66,8 @@ def run(args) -> int:
     source = open_from_args(args)
     report = analyze(source.catalog, config)
     # Hook points: data checks (--data) and workload analysis (--queries) extend `report` here.
+    if args.data:
+        report = _with_data_checks(args, source, config, report)
     if baseline is not None:
         report = output.filter_new(report, baseline, origin=args.baseline)
     ddl_file = Path(args.ddl) if args.ddl else None
@@ -78,3 +81,45 @@ def _known_rules():
     from analyzers.registry import all_rules
 
     return all_rules()
+
+
+# Data checks (--data) ----------------------------------------------------------------------------
+
+
+def _add_data_arguments(parser) -> None:
+    group = parser.add_argument_group("data checks (read-only, bounded)")
+    group.add_argument(
+        "--data", action="store_true", help="also check the rows: orphans, duplicates, NULLs, drift"
+    )
+    group.add_argument("--exact", action="store_true", help="never sample large tables (read every row)")
+    group.add_argument(
+        "--check-timeout",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="statement timeout per check (default 30 s)",
+    )
+    group.add_argument(
+        "--budget",
+        type=float,
+        default=600.0,
+        metavar="S",
+        help="time budget for all data checks (default 600 s)",
+    )
+
+
+def _with_data_checks(args, source, config, report):
+    from analyzers.data import DataOptions, run_data_checks, with_data
+    from studio.progress import TerminalProgress
+
+    if not source.url:
+        raise ConfigError(
+            f"{source.label}: no rows to check here; --data needs --dsn, --demo or a --ddl file"
+        )
+    if args.check_timeout <= 0 or args.budget <= 0:
+        raise ConfigError("--check-timeout and --budget must be positive numbers of seconds")
+    options = DataOptions(statement_timeout_s=args.check_timeout, budget_s=args.budget, exact=args.exact)
+    data = run_data_checks(
+        source.catalog, source.url, config=config, options=options, progress=TerminalProgress()
+    )
+    return with_data(report, data, config)

@@ -104,8 +104,14 @@ def test_demo_fixes_run():
         from studio.sources import demo
     except ImportError:
         pytest.skip("studio.sources.demo is not there yet")
-    loaded = demo.load()
-    failures = _run_all_fixes(loaded.database, loaded.catalog)
+    from studio.sources import postgres
+
+    # A private build of the demo as the template: the shared demo database may have other
+    # sessions (studio, other tests), and CREATE DATABASE ... TEMPLATE needs it idle.
+    with embedded.scratch_database("fixdemo") as name:
+        demo._build(name)
+        catalog = postgres.introspect(embedded.admin_url(name))
+        failures = _run_all_fixes(name, catalog)
     assert not failures, "\n".join(failures)
 
 

@@ -104,7 +104,7 @@ def finding_panel(catalog, finding: Finding) -> None:
         st.markdown(md(finding.message))
         st.caption(md(finding.explanation))
         if finding.fix:
-            st.code(finding.fix, language="sql")
+            st.code(finding.fix, language="sql", wrap_lines=True)
         if st.toggle("Show the table", key=widget_key("details", finding)):
             table_details(catalog, finding.table)
         suppress_form(finding)
@@ -155,6 +155,10 @@ if source is None:
 else:
     st.caption(f"{md(source.label)} · what is wrong, why it matters, and the DDL that fixes it")
     report = ui.cached_report(source.catalog, ui.session_suppressions())
+    # Data checks (studio/ui/data_checks.py): run, per-table progress, cancel; merges their findings.
+    from studio.ui import data_checks
+
+    report = data_checks.findings_section(source, report)
     metrics(report)
     chosen = filters(report)
     finding_list(source.catalog, ui.apply_filters(report.findings, chosen))

@@ -25,7 +25,6 @@ def test_filter_read_fix_suppress_and_unsuppress(page):
     assert page.get_by_role("heading", name="Findings").first.is_visible()
     errors = metric(page, "Errors")
     assert errors > 0 and metric(page, "Findings") > errors
-    page.screenshot(path=str(screenshot_path("findings")), full_page=True)
 
     # Filter to errors only: every panel listed is an error.
     main.get_by_test_id("stButtonGroup").first.get_by_role("button", name="error").click()
@@ -40,6 +39,8 @@ def test_filter_read_fix_suppress_and_unsuppress(page):
     code = panel.get_by_test_id("stCode")
     code.wait_for()
     assert "SET search_path = pg_catalog, pg_temp" in code.inner_text()
+    panel.scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshot_path("findings")))
 
     # Suppressing needs a reason; with one, the finding moves to the suppressed list.
     panel.get_by_role("button", name="Suppress").click()

@@ -121,4 +121,8 @@ else:
     health_summary(source.catalog)
     schema_table(source.catalog)
     table_list(source.catalog)
+    # Row profile (studio/ui/data_checks.py): exact or estimated counts, pg_stats per column.
+    from studio.ui import data_checks
+
+    data_checks.profile_section(source)
     notes_panel(source.notes)

@@ -395,3 +395,47 @@ def test_cli_rejects_a_non_positive_budget(capsys):
 
     assert main(["analyze", "--demo", "--data", "--budget", "0"]) == 2
     assert "--check-timeout and --budget must be positive" in capsys.readouterr().err
+
+
+# The studio --------------------------------------------------------------------------------------
+
+
+def test_findings_page_runs_data_checks_in_the_background_and_merges_them():
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=180)
+    at.run()
+    at.switch_page("pages/findings.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    static_total = int(next(m.value for m in at.metric if m.label == "Findings").replace(",", ""))
+    next(b for b in at.button if b.label == "Run data checks").click()
+    at.run()
+    job = at.session_state["source.data.job"]
+    assert job.thread is not None  # started, page returned without waiting for it
+    job.wait(120)
+    at.run()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert job.result is not None and job.result.completed == job.result.checks
+    total = int(next(m.value for m in at.metric if m.label == "Findings").replace(",", ""))
+    assert total == static_total + len(job.result.findings) and len(job.result.findings) == 5
+    assert any(b.label == "Run again" for b in at.button)
+
+
+def test_overview_profile_on_request():
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=180)
+    at.run()
+    frames = len(at.dataframe)
+    next(b for b in at.button if b.label == "Profile rows").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.dataframe) == frames + 2
+    tables = at.dataframe[frames].value
+    customers = tables[tables["table"] == "public.customers"].iloc[0]
+    assert (customers["rows"], customers["count"]) == (60, "exact")

@@ -534,3 +534,14 @@ def test_two_thousand_tables(scratch_db, monkeypatch):
     assert {i.name for i in t.indexes} == {"t01000_pkey", "t01000_a_id_idx", "t01000_tenant_created_idx"}
     monkeypatch.setattr(postgres, "PARALLEL_FROM_RELATIONS", 10**9)
     assert scratch_db.catalog() == cat
+
+
+def test_queries_for_servers_before_15_leave_out_nulls_not_distinct(rich, monkeypatch):
+    """PostgreSQL 13 and 14 have no indnullsnotdistinct: their query variant must not name it."""
+    db, cat, _ = rich
+    real = postgres.query_text
+    monkeypatch.setattr(postgres, "query_text", lambda name, version=160000: real(name, 140000))
+    assert "indnullsnotdistinct" not in real("indexes", 140000) + real("constraints", 140000)
+    old = db.catalog()
+    assert not old.table("public.customers").uniques[0].nulls_not_distinct
+    assert old.table("sales.orders") == cat.table("sales.orders")

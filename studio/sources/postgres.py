@@ -1,9 +1,15 @@
 """A live PostgreSQL (13 to 17) read into a Catalog, read-only, with a fixed number of queries.
 
 Each object kind has one catalog query in `queries/*.sql`, batched over every table at once,
-so the number of round trips does not grow with the schema. The queries share a scope
-(`queries/_scope.sql`: user schemas, optionally filtered, without extension-owned objects)
-and run in one read-only, repeatable-read transaction, so they see one snapshot.
+so the number of round trips does not grow with the schema (16 queries in all). `scope.sql`
+picks the user schemas (optionally filtered) and their relations, leaving out extension-owned
+objects, once; the other queries receive those oids. Everything runs in read-only,
+repeatable-read transactions on one snapshot: a large schema is read by three connections in
+parallel, the extra two importing the first one's exported snapshot.
+
+Sizes (`Table.total_bytes`, `Index.size_bytes`) are pg_class.relpages as of the last VACUUM,
+ANALYZE or CREATE INDEX, not pg_total_relation_size(), which opens and stats every relation
+and would cost more than all the rest on a large schema; a table never analyzed has None.
 
 Connection strings may be libpq URLs, SQLAlchemy URLs (`postgresql+psycopg://`,
 `postgresql+psycopg2://`, `postgres://`) or `key=value` conninfo. Passwords never leave this

@@ -1,7 +1,7 @@
 """A live PostgreSQL (13 to 17) read into a Catalog, read-only, with a fixed number of queries.
 
 Each object kind has one catalog query in `queries/*.sql`, batched over every table at once,
-so the number of round trips does not grow with the schema (16 queries in all). `scope.sql`
+so the number of round trips does not grow with the schema (17 queries at most). `scope.sql`
 picks the user schemas (optionally filtered) and their relations, leaving out extension-owned
 objects, once; the other queries receive those oids. Everything runs in read-only,
 repeatable-read transactions on one snapshot: a large schema is read by three connections in

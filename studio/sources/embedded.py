@@ -102,7 +102,7 @@ def is_embedded() -> bool:
 
 def pg_bin(name: str) -> str:
     """Path of a PostgreSQL client program shipped with pgserver (psql, pg_dump)."""
-    from pgserver.utils import POSTGRES_BIN_PATH
+    from pgserver._commands import POSTGRES_BIN_PATH
 
     return str(Path(POSTGRES_BIN_PATH) / name)
 

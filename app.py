@@ -15,6 +15,8 @@ PAGES: list[tuple[str, str, str, str]] = [
     ("Source", "pages/overview.py", "Overview", ":material/table_view:"),
     ("Analyze", "pages/findings.py", "Findings", ":material/troubleshoot:"),
     ("Explore", "pages/erd.py", "ERD", ":material/schema:"),
+    ("Decide", "pages/workshop.py", "Workshop", ":material/groups:"),
+    ("Decide", "pages/workspaces.py", "Workspaces", ":material/folder_open:"),
 ]
 DEFAULT_PAGE = "pages/overview.py"
 

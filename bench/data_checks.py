@@ -167,6 +167,8 @@ def main() -> None:
                 runs[name].append(run_contender(name, url, args.not_in_timeout))
         results = {name: best(found) for name, found in runs.items()}
     baseline = results["client"].get("seconds")
+    load = os.getloadavg()[0]
+    print(f"best of {args.repeat} interleaved runs each; load average {load:.1f} on {os.cpu_count()} CPUs")
     print(
         f"{'contender':<16} {'seconds':>9} {'vs client':>10} {'orphans':>9} {'peak RSS MB':>12} {'(at start)':>11}"
     )

@@ -64,6 +64,6 @@ def test_filter_read_fix_suppress_and_unsuppress(page):
 
 
 def test_overview_shows_the_health_summary(page):
-    assert page.get_by_role("heading", name="Health").is_visible()
+    page.get_by_role("heading", name="Health").wait_for(timeout=60_000)  # the first run also loads the demo
     assert metric(page, "Errors") > 0
     assert page.get_by_text("Top problems").is_visible()

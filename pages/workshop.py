@@ -82,7 +82,7 @@ def navigator(workspace_id: str, agenda: list[AgendaItem], index: int, records: 
     st.session_state[jump_key] = agenda[index].id
     labels = {item.id: f"{i + 1}. {'✓ ' if is_decided(records.get(item.key)) else ''}{item.theme}: {item.title}"
               for i, item in enumerate(agenda)}
-    prev_col, jump_col, next_col = st.columns([1, 6, 1], vertical_alignment="bottom")
+    prev_col, jump_col, next_col = st.columns([2, 7, 2], vertical_alignment="bottom")
     prev_col.button(
         "Previous", icon=":material/arrow_back:", shortcut="Alt+P", disabled=index == 0, width="stretch",
         on_click=go_to, args=(agenda[max(index - 1, 0)].id,),
@@ -99,7 +99,7 @@ def navigator(workspace_id: str, agenda: list[AgendaItem], index: int, records: 
 
 def item_view(catalog: Catalog, findings, item: AgendaItem) -> None:
     badge = SEVERITY_BADGES.get(item.severity or "", ":gray-badge[question]")
-    st.markdown(f"{badge} · {md(item.theme)}" + (f" · `{md(item.rule)}`" if item.rule else ""))
+    st.markdown(f"{badge} · {md(item.theme)}" + (f" · {md(item.rule)}" if item.rule else ""))
     st.header(md(item.title), anchor=False)
     about, diagram = st.columns([3, 2])
     with about:
@@ -125,7 +125,7 @@ def erd_focus(catalog: Catalog, findings, item: AgendaItem) -> None:
     with guarded("Drawing the diagram"):
         from studio.erd import Options, build, render
 
-        diagram = build(catalog, Options(focus=table.qualified, depth=1, columns="keys"), findings)
+        diagram = build(catalog, Options(focus=table.qualified, depth=1, columns="keys", legend=False), findings)
         st.graphviz_chart(render(diagram, "dot"), width="stretch")
 
 

@@ -198,7 +198,8 @@ def _orphan_probe(dctx, child, columns, parent, ref_columns, constraint) -> Prob
         if constraint:
             then = f"ALTER TABLE {qualified_name(child)} VALIDATE CONSTRAINT {ident(constraint)};"
         else:
-            name = constraint_name(child.partition(".")[2], columns, "fkey")
+            schema, _, bare = child.partition(".")
+            name = dctx.context.free_name(schema, constraint_name(bare, columns, "fkey"))
             then = (
                 f"ALTER TABLE {qualified_name(child)} ADD CONSTRAINT {ident(name)} FOREIGN KEY "
                 f"({', '.join(ident(c) for c in columns)}) REFERENCES {qualified_name(parent)} "
@@ -292,7 +293,8 @@ def _duplicate_probe(dctx, table, scope, key) -> Probe:
             f"a unique constraint cannot be added until they are resolved{_sampled(sample)}. "
             f"List them with: {listing}"
         )
-        index = constraint_name(table.partition(".")[2], columns, "key")
+        schema, _, bare = table.partition(".")
+        index = dctx.context.free_name(schema, constraint_name(bare, columns, "key"))
         fix = _comment(
             f"{_n(groups)} values of {table}.{key_text} repeat. List them:",
             listing,
@@ -367,7 +369,7 @@ def _never_null_probe(dctx, table: Table, columns) -> Probe:
                     f"{table.qualified}.{column} allows NULL but none of its {_n(rows)} rows holds one: "
                     f"a NOT NULL candidate{_sampled(sample, rows)}"
                 ),
-                fix=_set_not_null(table, column, sampled=sample is not None),
+                fix=_set_not_null(dctx.context, table, column, sampled=sample is not None),
                 details=(("rows", rows), *_sample_details(sample)),
             )
 
@@ -376,13 +378,13 @@ def _never_null_probe(dctx, table: Table, columns) -> Probe:
     )
 
 
-def _set_not_null(table: Table, column: str, *, sampled: bool) -> str:
+def _set_not_null(context: Context, table: Table, column: str, *, sampled: bool) -> str:
     target = qualified_name(table.qualified)
     if table.kind == "partitioned_table":
         steps = [f"ALTER TABLE {target} ALTER COLUMN {ident(column)} SET NOT NULL;"]
     else:
         # A validated CHECK lets SET NOT NULL skip its full-table scan under the exclusive lock.
-        check = ident(constraint_name(table.name, (column,), "not_null"))
+        check = ident(context.free_name(table.schema, constraint_name(table.name, (column,), "not_null")))
         steps = [
             f"ALTER TABLE {target} ADD CONSTRAINT {check} CHECK ({ident(column)} IS NOT NULL) NOT VALID;",
             f"ALTER TABLE {target} VALIDATE CONSTRAINT {check};",

@@ -1,4 +1,5 @@
 """Importing this module registers every built-in rule family."""
 
 # data: the needs="data" rules, run by analyzers.data.run_data_checks
-from analyzers import data, indexes, keys, normalization, security, tenancy, types  # noqa: F401
+# workload: the needs="workload" rules, run by analyzers.workload.run_workload
+from analyzers import data, indexes, keys, normalization, security, tenancy, types, workload  # noqa: F401

@@ -30,6 +30,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
+import psycopg.adapt
 from psycopg import conninfo as pg_conninfo
 
 from studio.catalog import (
@@ -226,8 +227,19 @@ def query_text(name: str, server_version_num: int = 160000) -> str:
     return text.replace("__SCOPE__", scope.strip()).replace("__NULLS_NOT_DISTINCT__", nulls_not_distinct)
 
 
+class _CharBinaryLoader(psycopg.adapt.Loader):
+    """PostgreSQL's one-byte "char" (relkind, contype, ...) as a str; its empty value is a NUL."""
+
+    format = psycopg.pq.Format.BINARY
+
+    def load(self, data) -> str:
+        return bytes(data).rstrip(b"\x00").decode()
+
+
 def _run(conn: psycopg.Connection, name: str, version: int, params: dict) -> list[tuple]:
-    with conn.cursor() as cur:
+    # binary results: arrays of oids and attnums parse several times faster than their text
+    with conn.cursor(binary=True) as cur:
+        cur.adapters.register_loader('"char"', _CharBinaryLoader)
         cur.execute(query_text(name, version), params)
         return cur.fetchall()
 

@@ -27,6 +27,7 @@ def add_parser(sub) -> None:
     )
     parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
     _add_data_arguments(parser)
+    _add_workload_arguments(parser)
     add_output_argument(parser)
     parser.set_defaults(run=run)
     # The source group is required, but --list-rules needs no source.
@@ -68,6 +69,8 @@ def run(args) -> int:
     # Hook points: data checks (--data) and workload analysis (--queries) extend `report` here.
     if args.data:
         report = _with_data_checks(args, source, config, report)
+    if args.queries or args.pg_stat_statements:
+        report = _with_workload(args, source, config, report)
     if baseline is not None:
         report = output.filter_new(report, baseline, origin=args.baseline)
     ddl_file = Path(args.ddl) if args.ddl else None
@@ -123,3 +126,43 @@ def _with_data_checks(args, source, config, report):
         source.catalog, source.url, config=config, options=options, progress=TerminalProgress()
     )
     return with_data(report, data, config)
+
+
+# Workload (--queries, --pg-stat-statements) ------------------------------------------------------
+
+
+def _add_workload_arguments(parser) -> None:
+    group = parser.add_argument_group("workload (the queries the schema must serve)")
+    group.add_argument("--queries", metavar="FILE", help="a .sql file of queries ($1 and :name parameters allowed)")
+    group.add_argument(
+        "--pg-stat-statements",
+        action="store_true",
+        help="also the live database's top statements by total time (needs the extension)",
+    )
+
+
+def _with_workload(args, source, config, report):
+    import dataclasses
+
+    from analyzers.workload import run_workload, with_workload
+    from analyzers.workload_input import Workload, read_file, read_pg_stat_statements
+
+    if args.pg_stat_statements and source.kind != "dsn":
+        raise ConfigError("--pg-stat-statements reads a live database's statistics: use it with --dsn URL")
+    workload = read_file(args.queries) if args.queries else Workload()
+    if args.pg_stat_statements:
+        top = read_pg_stat_statements(source.url)
+        offset = len(workload.statements)
+        moved = tuple(dataclasses.replace(s, number=s.number + offset) for s in top.statements)
+        problems = tuple(
+            dataclasses.replace(p, statement=moved[p.statement.number - 1]) for p in top.problems
+        )
+        workload = dataclasses.replace(
+            workload,
+            statements=(*workload.statements, *moved),
+            parsed={**workload.parsed, **{n + offset: tree for n, tree in top.parsed.items()}},
+            problems=(*workload.problems, *problems),
+            notes=(*workload.notes, *top.notes),
+        )
+    run = run_workload(source.catalog, workload, config=config, url=source.url, live=source.kind == "dsn")
+    return with_workload(report, run, config)

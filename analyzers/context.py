@@ -139,12 +139,15 @@ class Context:
     def references(self, table: Table) -> list[tuple[tuple[str, ...], str, tuple[str, ...], bool]]:
         """Declared and implied references of a table: (columns, ref_table, ref_columns, declared)."""
         refs = [(fk.columns, fk.ref_table, fk.ref_columns, True) for fk in table.foreign_keys]
-        refs += [
-            ((i.column,), i.ref_table, (i.ref_column,), False)
-            for i in self.implied_foreign_keys
-            if i.table == table.qualified
-        ]
+        refs += [((i.column,), i.ref_table, (i.ref_column,), False) for i in self.implied_by_table.get(table.qualified, ())]
         return refs
+
+    @cached_property
+    def implied_by_table(self) -> dict[str, list[ImpliedForeignKey]]:
+        by_table: dict[str, list[ImpliedForeignKey]] = {}
+        for implied in self.implied_foreign_keys:
+            by_table.setdefault(implied.table, []).append(implied)
+        return by_table
 
     # Indexes --------------------------------------------------------------------------------------
 
@@ -162,7 +165,15 @@ class Context:
         return False
 
     def foreign_keys_to(self, qualified: str) -> list[tuple[Table, ForeignKey]]:
-        return [(t, fk) for t in self.catalog.tables for fk in t.foreign_keys if fk.ref_table == qualified]
+        return self._foreign_keys_by_target.get(qualified, [])
+
+    @cached_property
+    def _foreign_keys_by_target(self) -> dict[str, list[tuple[Table, ForeignKey]]]:
+        by_target: dict[str, list[tuple[Table, ForeignKey]]] = {}
+        for table in self.catalog.tables:
+            for fk in table.foreign_keys:
+                by_target.setdefault(fk.ref_table, []).append((table, fk))
+        return by_target
 
     # Names ----------------------------------------------------------------------------------------
 

@@ -7,13 +7,16 @@ form: lower case without underscores, so `"CustomerId"` and `customer_id` meet.
 
 from __future__ import annotations
 
+import functools
 import re
 
 
+@functools.lru_cache(maxsize=65536)
 def fold(name: str) -> str:
     return name.lower().replace("_", "")
 
 
+@functools.lru_cache(maxsize=65536)
 def singular(word: str) -> str:
     """English singular of a (lower-case) table name or its last word; good enough for schemas."""
     w = word.lower()
@@ -48,6 +51,7 @@ _NOT_REFERENCES = {"uuid", "guid", "oid", "xid", "pid", "paid", "valid", "void",
 _ID_SUFFIX = re.compile(r"^(?P<stem>.+?)_?id$", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=65536)
 def id_stem(column: str) -> str | None:
     """`customer_id` / `customerid` / `CustomerId` -> `customer`; `id`, `uuid` -> None."""
     m = _ID_SUFFIX.match(column)
@@ -59,6 +63,7 @@ def id_stem(column: str) -> str | None:
     return stem
 
 
+@functools.lru_cache(maxsize=65536)
 def words(name: str) -> tuple[str, ...]:
     """Split snake_case or CamelCase into lower-case words."""
     if "_" in name or name.islower() or name.isupper():

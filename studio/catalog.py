@@ -107,12 +107,12 @@ class Index:
     definition: str = ""  # pg_get_indexdef
     size_bytes: int | None = None
 
-    @property
+    @cached_property
     def columns(self) -> tuple[str, ...]:
         """Key columns in order; an expression appears as its text."""
         return tuple(k.column or k.expression for k in self.keys)
 
-    @property
+    @cached_property
     def column_keys(self) -> tuple[str | None, ...]:
         """Key columns in order, None where the key is an expression."""
         return tuple(k.column for k in self.keys)
@@ -188,7 +188,7 @@ class Table:
     def column(self, name: str) -> Column | None:
         return self._columns_by_name.get(name)
 
-    @property
+    @cached_property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
@@ -274,7 +274,7 @@ class Catalog:
     def __contains__(self, qualified: str) -> bool:
         return qualified in self._tables_by_name
 
-    @property
+    @cached_property
     def stored_tables(self) -> tuple[Table, ...]:
         return tuple(t for t in self.tables if t.is_stored)
 

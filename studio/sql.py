@@ -6,6 +6,7 @@ Every module that renders SQL calls :func:`ident` / :func:`qualified` /
 
 from __future__ import annotations
 
+import functools
 import re
 
 # pg_get_keywords() where catcode <> 'U' on PostgreSQL 16: words that cannot be a bare identifier
@@ -33,6 +34,7 @@ def needs_quotes(name: str) -> bool:
     return not _BARE.match(name) or name in _KEYWORDS
 
 
+@functools.lru_cache(maxsize=65536)
 def ident(name: str) -> str:
     """Quote one identifier the way PostgreSQL's quote_ident() does."""
     if not name:

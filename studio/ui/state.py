@@ -132,7 +132,6 @@ def ensure_default_source() -> None:
     if current() is not None or st.session_state.get(DEMO_TRIED_KEY):
         return
     housekeeping()
-    st.session_state[DEMO_TRIED_KEY] = True
     from studio.ui.components import show_error
 
     slot = st.empty()
@@ -140,6 +139,9 @@ def ensure_default_source() -> None:
         try:
             replace(demo_source())
         except Exception as exc:
+            # Only a real failure stops the retries: a rerun that interrupts the load (Streamlit raises
+            # a BaseException for it) must try again on the next run, or the session starts empty.
+            st.session_state[DEMO_TRIED_KEY] = True
             status.update(label="The demo could not be loaded", state="error", expanded=True)
             show_error(exc, "Loading the demo")
             return

@@ -151,11 +151,31 @@ def _resolve_tables(tree: exp.Expression, catalog: Catalog, number: int) -> tupl
     return found, unknown
 
 
-def _schema_of(tables: Iterable[Table]) -> MappingSchema:
+def _schema_of(tables: Iterable[Table], extra: dict[str, set[str]] | None = None) -> MappingSchema:
+    """sqlglot's schema of the tables; `extra` adds the unknown columns already reported, so it can go on."""
     mapping: dict = {}
     for t in tables:
-        mapping.setdefault(t.schema, {})[t.name] = {c.name: "unknown" for c in t.columns} or {"?": "unknown"}
+        columns = {c.name: "unknown" for c in t.columns}
+        columns.update({c: "unknown" for c in (extra or {}).get(t.qualified, ())})
+        mapping.setdefault(t.schema, {})[t.name] = columns or {"?": "unknown"}
     return MappingSchema(mapping, dialect="postgres", normalize=False)
+
+
+def _unknown_qualified_columns(tree: exp.Expression, tables: dict[int, Table], shape: Shape) -> dict[str, set[str]]:
+    """`alias.column` where no table under that alias has the column (sqlglot's qualify stops at them)."""
+    by_alias: dict[str, list[Table]] = {}
+    for node in tree.find_all(exp.Table):
+        if id(node) in tables:
+            by_alias.setdefault(node.alias_or_name, []).append(tables[id(node)])
+    extra: dict[str, set[str]] = {}
+    for column in tree.find_all(exp.Column):
+        owners = by_alias.get(column.table) if column.table else None
+        if not owners or isinstance(column.this, exp.Star):
+            continue
+        if all(t.column(column.name) is None for t in owners):
+            shape.unknown.append(Unknown(shape.statement.number, owners[0].qualified, column.name, column.sql()))
+            extra.setdefault(owners[0].qualified, set()).add(column.name)
+    return extra
 
 
 def _has_star(tree: exp.Expression) -> bool:
@@ -170,15 +190,17 @@ def shape_of(statement: Statement, tree: exp.Expression, catalog: Catalog) -> Sh
         _check_insert_columns(tree, catalog, shape)
     reading = _dml_as_select(tree)
     if reading is None:
-        tables, shape.unknown = _resolve_tables(tree, catalog, statement.number)
+        shape.unknown.extend(_resolve_tables(tree, catalog, statement.number)[1])
         return shape
     shape.star = _has_star(reading)
-    tables, shape.unknown = _resolve_tables(reading, catalog, statement.number)
-    unknown_tables = {u.written.split(".")[-1] for u in shape.unknown}
+    tables, missing = _resolve_tables(reading, catalog, statement.number)
+    shape.unknown.extend(missing)
+    unknown_tables = {u.written.split(".")[-1] for u in missing}
+    extra = _unknown_qualified_columns(reading, tables, shape)
     try:
         reading = qualify(
             reading,
-            schema=_schema_of(tables.values()),
+            schema=_schema_of(tables.values(), extra),
             dialect="postgres",
             validate_qualify_columns=False,
             quote_identifiers=False,
@@ -292,9 +314,13 @@ def _read_scope(scope: Scope, tables: dict[int, Table], shape: Shape, unknown_ta
         body = condition.this if isinstance(condition, exp.Where) else condition
         for conjunct in _conjuncts(body):
             _classify(conjunct, scope, uses, edges, driven)
+    outputs = {e.alias_or_name: e.unalias() for e in select.expressions}
     for ordered in (select.args.get("order") or exp.Order()).expressions:
-        if isinstance(ordered.this, exp.Column) and ordered.this.table in uses:
-            uses[ordered.this.table].order_by.append(ordered.this.name)
+        key = ordered.this
+        if isinstance(key, exp.Column) and not key.table and key.name in outputs:
+            key = outputs[key.name]  # ORDER BY an output column
+        if isinstance(key, exp.Column) and key.table in uses:
+            uses[key.table].order_by.append(key.name)
     for grouped in (select.args.get("group") or exp.Group()).expressions:
         if isinstance(grouped, exp.Column) and grouped.table in uses:
             uses[grouped.table].group_by.append(grouped.name)
@@ -378,7 +404,8 @@ def _check_columns(scope: Scope, uses, table_of, shape: Shape, unknown_tables: s
         # Unqualified and unresolved: no table in reach has it (unless an unknown table might).
         if unknown_tables or any(not isinstance(s, exp.Table) for s in scope.sources.values()):
             continue
-        if any(c.alias_or_name == column.name for c in scope.expression.expressions):
+        in_select_list = any(column is c or column in c.find_all(exp.Column) for c in scope.expression.expressions)
+        if not in_select_list and column.name in scope.expression.named_selects:
             continue  # an output alias (ORDER BY total)
         owner = next(iter(table_of.values()), None)
         if owner is not None:

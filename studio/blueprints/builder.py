@@ -244,7 +244,7 @@ class Builder:
                 + ";"
             )
         if partition_by:
-            self._partitions(name, partition_by)
+            self._partitions(name, partition_by, scoped)
         if scoped:
             self._rls(qt, table_name)
         self.local[name] = own
@@ -259,10 +259,11 @@ class Builder:
             f"CREATE POLICY {ident('tenant_isolation')} ON {qt} USING ({predicate}) WITH CHECK ({predicate});"
         )
 
-    def _partitions(self, name: str, column: str, months: int = 3) -> None:
+    def _partitions(self, name: str, column: str, scoped: bool, months: int = 3) -> None:
         parent = self.q(name)
         base = self.name(name)
         start = self.options.today.replace(day=1)
+        made: list[tuple[str, str]] = []
         for _ in range(months):
             end = (start + dt.timedelta(days=32)).replace(day=1)
             part = f"{base}_y{start.year:04d}m{start.month:02d}"
@@ -270,10 +271,15 @@ class Builder:
                 f"CREATE TABLE {qualified(self.options.schema, part)} PARTITION OF {parent} "
                 f"FOR VALUES FROM ({literal(f'{start.isoformat()} 00:00:00+00')}) TO ({literal(f'{end.isoformat()} 00:00:00+00')});"
             )
+            made.append((part, f"{start:%B %Y} (UTC)"))
             start = end
-        self.statements.append(
-            f"CREATE TABLE {qualified(self.options.schema, base + '_default')} PARTITION OF {parent} DEFAULT;"
-        )
+        self.statements.append(f"CREATE TABLE {qualified(self.options.schema, base + '_default')} PARTITION OF {parent} DEFAULT;")
+        made.append((base + "_default", "rows outside the prepared months; create next months ahead of time"))
+        for part, what in made:
+            qp = qualified(self.options.schema, part)
+            self.statements.append(f"COMMENT ON TABLE {qp} IS {literal(f'Partition of {self.qname(name)} by {column}: {what}.')};")
+            if scoped:  # a partition queried directly does not apply its parent's policies
+                self._rls(qp, part)
 
     def sql(self) -> str:
         return "\n\n".join(self.statements) + "\n"

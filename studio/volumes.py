@@ -3,7 +3,8 @@
 A table projected past a threshold whose queries filter on a time or tenant column is a
 partitioning candidate (`PartitionAdvice.decision()` is the Design page's `Partition` choice).
 Index sizes are estimated from the key columns' average width: B-tree leaf tuples of an 8-byte
-header plus the keys aligned to 8 bytes, a 4-byte line pointer, pages filled to 90%.
+header plus the keys aligned to 8 bytes, a 4-byte line pointer, pages filled to 90%. It is an upper
+estimate for repetitive keys, which B-tree deduplication (PostgreSQL 13+) stores more compactly.
 """
 
 from __future__ import annotations

@@ -352,3 +352,33 @@ def test_cli_list_and_show(capsys):
     assert out.startswith("# Blueprint `diagnostic-codes`") and "## Trade-offs" in out and "```sql" in out
     assert main(["blueprint", "show", "nope"]) == 2
     assert "no such blueprint" in capsys.readouterr().err
+
+
+GALLERY_SCRIPT = """
+import streamlit as st
+from studio.ui.blueprints import render_gallery
+render_gallery(st.session_state.get("catalog"))
+"""
+
+
+def test_gallery_shows_every_blueprint_and_adds_one_to_the_design(demo_catalog):
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_string(GALLERY_SCRIPT, default_timeout=120)
+    app.session_state["catalog"] = demo_catalog
+    app.run()
+    assert not app.exception
+    assert [e.label for e in app.expander if e.label in NAMES] == NAMES
+    assert any("CREATE TABLE monetization.usage_events" in c.value for c in app.code)
+    app.text_input(key="blueprint.monetization.schema").set_value("billing2")
+    app.radio(key="blueprint.monetization.tenancy").set_value("none")
+    app.run()
+    app.selectbox(key="blueprint.monetization.attach.currencies").set_value("public.tenants")  # any table will do
+    app.button(key="blueprint.monetization.add").click()
+    app.run()
+    assert not app.exception
+    decisions = app.session_state["decisions"]
+    (use,) = decisions.blueprints
+    assert use.name == "monetization"
+    assert dict(use.options) == {"schema": "billing2", "tenancy": "none", "attach": {"currencies": "public.tenants"}}
+    assert 'name = "monetization"' in decisions.to_toml()

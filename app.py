@@ -14,7 +14,9 @@ PAGES: list[tuple[str, str, str, str]] = [
     ("Source", "pages/connect.py", "Connect", ":material/power:"),
     ("Source", "pages/overview.py", "Overview", ":material/table_view:"),
     ("Analyze", "pages/findings.py", "Findings", ":material/troubleshoot:"),
+    ("Analyze", "pages/workload.py", "Workload", ":material/query_stats:"),
     ("Explore", "pages/erd.py", "ERD", ":material/schema:"),
+    ("Design", "pages/design.py", "Design", ":material/architecture:"),
     ("Decide", "pages/workshop.py", "Workshop", ":material/groups:"),
     ("Decide", "pages/workspaces.py", "Workspaces", ":material/folder_open:"),
 ]

@@ -30,7 +30,7 @@ def run(*cmd, **kw) -> int:
 
 
 def ensure_venv(extra: str) -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036  (this file runs before the version is known)
         sys.exit(f"Schema Studio needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     if not PY.exists():
         venv.EnvBuilder(with_pip=True).create(VENV)

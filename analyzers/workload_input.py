@@ -25,6 +25,7 @@ _POSITIONAL = re.compile(r"\$([0-9]+)")
 _DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 MAX_QUERY_BYTES = 5 * 1024 * 1024
+QUERY_KINDS = (exp.Query, exp.Insert, exp.Update, exp.Delete, exp.Merge)
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,13 @@ def parse(statement: Statement) -> tuple[exp.Expression | None, ParseProblem | N
         word = tree.this if isinstance(tree, exp.Command) else "it"
         return None, ParseProblem(
             statement, statement.line, None, f"sqlglot does not understand {word} statements (read as an opaque command)"
+        )
+    if not isinstance(tree, QUERY_KINDS):
+        return None, ParseProblem(
+            statement,
+            statement.line,
+            None,
+            f"it is not a query sqlglot recognises (read as {type(tree).__name__.lower()}); check its first word",
         )
     return tree, None
 

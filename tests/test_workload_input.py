@@ -41,10 +41,11 @@ def test_a_statement_sqlglot_cannot_parse_is_reported_with_its_position():
     assert "sqlglot cannot parse it" in str(problem) and "SELECT id FROM WHERE" in str(problem)
 
 
-def test_an_opaque_command_is_reported_not_dropped():
-    workload = read_text("VACUUM t")
-    (problem,) = workload.problems
-    assert "not analyzed" in str(problem) and "VACUUM" in str(problem)
+def test_an_opaque_command_or_a_bare_expression_is_reported_not_dropped():
+    workload = read_text("VACUUM t;\nSELEC broken")
+    first, second = workload.problems
+    assert "not analyzed" in str(first) and "VACUUM" in str(first)
+    assert str(second).startswith("statement 2 (line 2) was not analyzed: it is not a query")
 
 
 def test_read_file_errors_name_the_file(tmp_path):

@@ -71,7 +71,7 @@ def _partition_choice(catalog, scope_tables, strategy, tenant_table):
                     labels = next((v for k, v in enum.items() if k.endswith("." + c.type.split(".")[-1].strip('"'))), ())
                     if labels:
                         return Partition(t.qualified, "list", c.name, values=tuple(labels[:2]))
-                if c.type == "text" and c.name.lower() in LISTY:
+                if c.category == "S" and any(w in c.name.lower() for w in LISTY):
                     return Partition(t.qualified, "list", c.name, values=("a", "b"))
         elif t.primary_key:
             column = next((c for c in t.primary_key.columns if c != scope_tables.get(t.qualified)), None)
@@ -122,26 +122,28 @@ def _row(table, fixed: dict[str, str]) -> str | None:
     return f"({', '.join(cols)}) OVERRIDING SYSTEM VALUE VALUES ({', '.join(values)})"
 
 
-def _crossing_candidates(built, scope):
-    """(child, fk, parent) pairs between tenant tables whose FK carries the tenant column."""
+def _crossing_candidates(built, scope, carries_tenant=True):
+    """(child, fk, parent) pairs between tenant tables (whose FK carries the tenant column)."""
     for child_name in scope.tables:
         child = built.table(child_name)
         if child is None:
             continue
         tc = scope.tables[child_name].column
         for fk in child.foreign_keys:
-            if fk.ref_table in scope.tables and fk.ref_table != child_name and tc in fk.columns:
+            if fk.ref_table in scope.tables and fk.ref_table != child_name and (tc in fk.columns or not carries_tenant):
                 yield child, fk, built.table(fk.ref_table)
 
 
-def _prove_no_crossing(url_parent: str, url_child: str, built, scope, schema_of=lambda q: q, tenant_values=("1", "2")):
+def _prove_no_crossing(url_parent: str, url_child: str, built, scope, schema_of=lambda q: q, tenant_values=("1", "2")):  # noqa: C901
     """Insert a parent for tenant A; a child of tenant B referencing it must fail, tenant A's must not."""
     tried = 0
-    for child, fk, parent in _crossing_candidates(built, scope):
+    for child, fk, parent in _crossing_candidates(built, scope, carries_tenant=url_parent == url_child):
         tried += 1
         parent_name, child_name = schema_of(parent.qualified), schema_of(child.qualified)
         tc_parent = scope.tables[parent.qualified].column
         tc_child = scope.tables[child.qualified].column
+        if parent.column(tc_parent) is None or child.column(tc_child) is None:
+            continue
         key = {ref: _value(parent.column(ref), 7) for ref in fk.ref_columns}
         if None in key.values():
             continue

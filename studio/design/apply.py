@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import re
 from dataclasses import dataclass
 
 from studio import ddl
@@ -57,6 +58,43 @@ class Design:
         return "\n\n".join(n.plain() for n in self.notes) + "\n" if self.notes else "No design choices made: the target equals the current schema.\n"
 
 
+def _mentions(text: str, name: str) -> bool:
+    return re.search(rf"(?<![\w$]){re.escape(name)}(?![\w$])", text or "") is not None
+
+
+def drop_views_on_changed_keys(current: Catalog, target: Catalog) -> tuple[Catalog, list[Note]]:
+    """A GROUP BY that relies on a primary key (functional dependency) fails once the key widens."""
+    changed = [
+        t.name for t in target.stored_tables
+        if (old := current.table(t.qualified)) is not None and old.primary_key and t.primary_key
+        and old.primary_key.columns != t.primary_key.columns
+    ]
+    dropped: list[str] = []
+    grew = True
+    while grew:
+        grew = False
+        for v in target.tables:
+            if v.kind not in ("view", "materialized_view") or v.qualified in dropped:
+                continue
+            body = v.view_definition or ""
+            if ("GROUP BY" in body and any(_mentions(body, n) for n in changed)) or any(
+                _mentions(body, d.split(".", 1)[1]) for d in dropped
+            ):
+                dropped.append(v.qualified)
+                grew = True
+    if not dropped:
+        return target, []
+    target = dataclasses.replace(target, tables=tuple(t for t in target.tables if t.qualified not in dropped))
+    return target, [Note(
+        "breaks",
+        f"{len(dropped)} views must be rewritten",
+        "They group by a table whose primary key now has more columns (PostgreSQL accepted their ungrouped "
+        "columns only through the old key), or read such a view; they are left out of the target until rewritten: "
+        + ", ".join(dropped) + ".",
+        "view definitions with GROUP BY over tables whose primary key changed",
+    )]
+
+
 def design(catalog: Catalog, decisions: Decisions, *, today: dt.date | None = None, where: str = "design.toml") -> Design:
     validate(decisions, catalog, where)
     today = today or dt.date.today()
@@ -88,6 +126,8 @@ def design(catalog: Catalog, decisions: Decisions, *, today: dt.date | None = No
         scope = dataclasses.replace(scope, tables=tables)
         if decisions.tenancy.model in ("rls", "hybrid"):
             target = enable_rls(target, scope, only=set(followed))
+    target, view_notes = drop_views_on_changed_keys(catalog, target)
+    notes += view_notes
     extra = list(result.extra_sql)
     if result.finish is not None:
         extra += result.finish(target, scope)

@@ -134,17 +134,17 @@ def partition_table(catalog: Catalog, table_name: str, p: Partition, today: dt.d
     tables = []
     dropped_fks = []
     for other in catalog.tables:
-        if other.qualified == table_name:
-            tables.append(parent)
-            tables.extend(partitions)
-            continue
         if other.partition_of == table_name:
             continue
+        if other.qualified == table_name:
+            other = parent
         fks = tuple(fk for fk in other.foreign_keys if fk.ref_table != table_name or set(fk.ref_columns) in keys)
         if len(fks) != len(other.foreign_keys):
             dropped_fks += [f"{other.qualified} ({', '.join(fk.columns)})" for fk in other.foreign_keys if fk not in fks]
             other = dataclasses.replace(other, foreign_keys=fks)
         tables.append(other)
+        if other.qualified == table_name:
+            tables.extend(partitions)
     catalog = dataclasses.replace(catalog, tables=tuple(tables))
 
     count = len(p.values) if p.strategy == "list" else (p.modulus or 0) if p.strategy == "hash" else 0

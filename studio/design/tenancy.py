@@ -230,6 +230,13 @@ def _mentions(text: str, names: list[str]) -> list[str]:
     return [n for n in names if re.search(rf"(?<![\w$]){re.escape(n.split('.', 1)[1])}(?![\w$])", text or "")]
 
 
+def retarget_trigger(definition: str, table: Table, target: str) -> str:
+    """pg_get_triggerdef names the table qualified or not (search_path); point it at `target`."""
+    names = [re.escape(qualified(table.schema, table.name)), re.escape(ident(table.name))]
+    pattern = rf" ON (?:{'|'.join(names)}) (?=FOR |REFERENCING |NOT |DEFERRABLE |INITIALLY |FROM |WHEN |EXECUTE )"
+    return re.sub(pattern, lambda _m: f" ON {target} ", definition, count=1)
+
+
 def move_tables(catalog: Catalog, names: list[str], schema: str) -> tuple[Catalog, dict[str, str], list[Note]]:
     """Move tables (and their partitions) into `schema`, re-pointing FKs and triggers; drop what cannot follow."""
     tables = tables_by_name(catalog)
@@ -252,7 +259,7 @@ def move_tables(catalog: Catalog, names: list[str], schema: str) -> tuple[Catalo
         if name in renames:
             new_schema, new_name = renames[name].split(".", 1)
             triggers = tuple(
-                dataclasses.replace(tr, definition=tr.definition.replace(f" ON {qualified_name(name)} ", f" ON {qualified(new_schema, new_name)} "))
+                dataclasses.replace(tr, definition=retarget_trigger(tr.definition, t, qualified(new_schema, new_name)))
                 for tr in t.triggers
             )
             policies = tuple(p for p in t.policies if not _mentions(f"{p.using} {p.with_check}", moving))
@@ -347,7 +354,7 @@ def provisioning_function(
                 )
             execute(f"ALTER TABLE {target} ADD CONSTRAINT {ident(fk.name)} {clause}")
         for tr in t.triggers:
-            execute(tr.definition.replace(f" ON {qualified(t.schema, t.name)} ", f" ON {target} "))
+            execute(retarget_trigger(tr.definition, t, target))
     lines = "\n".join(body)
     return f"""CREATE FUNCTION {function}(tenant_name text) RETURNS text
 LANGUAGE plpgsql

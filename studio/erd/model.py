@@ -58,6 +58,16 @@ class Diagram:
         return table.qualified if self.multi_schema else table.name
 
     @cached_property
+    def touching(self) -> dict[str, list[Relationship]]:
+        """Relationships by the tables at either end (each listed once per table)."""
+        index: dict[str, list[Relationship]] = defaultdict(list)
+        for r in self.relationships:
+            index[r.table].append(r)
+            if r.ref_table != r.table:
+                index[r.ref_table].append(r)
+        return index
+
+    @cached_property
     def domain_of(self) -> dict[str, str]:
         return {t: d.name for d in self.domains for t in d.tables}
 

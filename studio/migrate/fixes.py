@@ -1,0 +1,356 @@
+"""Accepted findings' fixes -> steps.
+
+A fix is runnable DDL written for one finding. Each statement is recognised by its shape and
+placed in its phase with its reverse, built from the current model (so a dropped index or
+constraint comes back exactly as it was). A fix with any statement we do not recognise, or
+only a commented plan, is left for a person, with the reason in the README: guessing the
+reverse of unknown DDL would make the rollback a lie.
+"""
+
+from __future__ import annotations
+
+import re
+
+from analyzers.registry import Finding
+from studio import ddl
+from studio.catalog import Catalog, Table
+from studio.migrate import quarantine
+from studio.migrate.plan import Builder, Left, Step, duration_class
+from studio.migrate.sqltext import column_list, match, qualified_key, unquote
+from studio.sources.ddl_script import split
+from studio.sql import ident, qualified, qualified_name
+
+SHARE_UPDATE = "SHARE UPDATE EXCLUSIVE (reads and writes continue)"
+ACCESS_EXCLUSIVE = "ACCESS EXCLUSIVE (blocks reads and writes while it runs)"
+SHORT_EXCLUSIVE = "ACCESS EXCLUSIVE, catalog-only (milliseconds; waits behind long transactions)"
+SHARE_ROW = "SHARE ROW EXCLUSIVE on both tables, catalog-only (NOT VALID: no scan)"
+ROW_EXCLUSIVE = "ROW EXCLUSIVE (the moved rows only)"
+
+
+def accepted_findings(findings, accepted) -> list[Finding]:
+    if accepted in ("all", ("all",)):
+        return [f for f in findings if f.fix]
+    if accepted in ("none", ("none",), None):
+        return []
+    wanted = set(accepted)
+    return [f for f in findings if f.fix and (f.rule in wanted or f.key in wanted)]
+
+
+def statements(fix: str) -> list[str]:
+    out = []
+    for st in split(fix):
+        if st.is_meta:
+            continue
+        body = "\n".join(line for line in st.sql.splitlines() if not line.strip().startswith("--")).strip()
+        if body:
+            out.append(body)
+    return out
+
+
+def plan_fixes(catalog: Catalog, findings, accepted, builder: Builder):
+    fixed: list[str] = []
+    left: list[Left] = []
+    for finding in findings:
+        if finding not in accepted_findings(findings, accepted):
+            left.append(Left(finding.key, finding.rule, finding.table, "not accepted"))
+    for finding in accepted_findings(findings, accepted):
+        sqls = statements(finding.fix)
+        if re.match(r"\s*--\s*If\b", finding.fix):
+            left.append(Left(finding.key, finding.rule, finding.table, "conditional fix: it needs a person's answer first"))
+            continue
+        if not sqls:
+            left.append(Left(finding.key, finding.rule, finding.table, "its fix is a plan for a person (comments only)"))
+            continue
+        steps = _translate_fix(catalog, finding, sqls)
+        if isinstance(steps, str):
+            left.append(Left(finding.key, finding.rule, finding.table, steps))
+            continue
+        for step in steps:
+            builder.add(step)
+        fixed.append(finding.key)
+    return fixed, left, []
+
+
+def _table(catalog: Catalog, text: str) -> Table | None:
+    return catalog.table(qualified_key(text))
+
+
+def _index_owner(catalog: Catalog, qname: str):
+    key = qualified_key(qname)
+    schema, _, name = key.partition(".")
+    for table in catalog.tables:
+        if table.schema == schema:
+            for index in table.indexes:
+                if index.name == name:
+                    return table, index
+    return None, None
+
+
+def _slug(*parts: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", "_".join(parts).lower()).strip("_")[:60]
+
+
+def _translate_fix(catalog: Catalog, finding: Finding, sqls: list[str]) -> list[Step] | str:
+    if any(re.search(r"ADD GENERATED .* AS IDENTITY", s, re.I) for s in sqls) and any(
+        re.search(r"DROP DEFAULT", s, re.I) for s in sqls
+    ):
+        return _identity_conversion(catalog, finding, sqls)
+    steps: list[Step] = []
+    for sql in sqls:
+        made = _translate(catalog, finding, sql, sqls)
+        if made is None:
+            first = " ".join(sql.split())[:80]
+            return f"not planned automatically: no safe reverse known for `{first}`"
+        steps.extend(made)
+    return steps
+
+
+def _step(finding: Finding, table: Table | None, phase: str, kind: str, up, down, lock, risk, **extra) -> Step:
+    name = _slug(kind, table.name if table else finding.table.rpartition(".")[2])
+    return Step(
+        phase=phase,
+        name=name,
+        title=extra.pop("title", f"{kind.replace('-', ' ')} on {table.qualified if table else finding.table}"),
+        up=tuple(up),
+        down=tuple(down),
+        lock=lock,
+        risk=risk,
+        duration_class=duration_class(table.row_estimate if table else None),
+        tables=(table.qualified,) if table else (),
+        fixes=(finding.key,),
+        **extra,
+    )
+
+
+def _translate(catalog: Catalog, finding: Finding, sql: str, all_sqls: list[str]) -> list[Step] | None:
+    sql = sql.rstrip().rstrip(";")
+    if m := match(r"CREATE\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?({I})\s+ON\s+(?:ONLY\s+)?({Q})(.*)", sql):
+        return _create_index(catalog, finding, sql, bool(m.group(1)), unquote(m.group(2)), m.group(3), m.group(4), all_sqls)
+    if m := match(r"DROP\s+INDEX\s+CONCURRENTLY\s+(?:IF\s+EXISTS\s+)?({Q})$", sql):
+        return _drop_index(catalog, finding, m.group(1), all_sqls)
+    if m := match(r"ALTER\s+TABLE\s+(?:ONLY\s+)?({Q})\s+(.*)$", sql):
+        table = _table(catalog, m.group(1))
+        if table is None:
+            return None
+        return _alter_table(catalog, finding, table, m.group(2).strip())
+    if m := match(r"ALTER\s+POLICY\s+({I})\s+ON\s+({Q})\s", sql):
+        table = _table(catalog, m.group(2))
+        policy = next((p for p in table.policies if p.name == unquote(m.group(1))), None) if table else None
+        if policy is None:
+            return None
+        # ALTER POLICY cannot take a WITH CHECK away again: the reverse recreates the policy as it was.
+        down = [f"DROP POLICY {ident(policy.name)} ON {qualified(table.schema, table.name)};", ddl.policy_statement(table, policy)]
+        return [_step(finding, table, "validate", "alter-policy", [sql + ";"], down, SHORT_EXCLUSIVE,
+                      "Changes which rows the application sees: test with the tenant set (SET app.tenant_id).")]
+    if m := match(r"CREATE\s+POLICY\s+({I})\s+ON\s+({Q})\s", sql):
+        table = _table(catalog, m.group(2))
+        if table is None:
+            return None
+        down = f"DROP POLICY IF EXISTS {ident(unquote(m.group(1)))} ON {qualified(table.schema, table.name)};"
+        return [_step(finding, table, "validate", "create-policy", [sql + ";"], [down], SHORT_EXCLUSIVE,
+                      "Rows become invisible to sessions that do not set the tenant: deploy the application change first.")]
+    if m := match(r"ALTER\s+FUNCTION\s+(.+?)\s+SET\s+search_path\s*(?:=|TO)\s*.+$", sql):
+        return [_step(finding, None, "validate", "function-search-path", [sql + ";"],
+                      [f"ALTER FUNCTION {m.group(1)} RESET search_path;"], SHORT_EXCLUSIVE,
+                      "The function no longer finds objects through the caller's search_path: its body must qualify names.")]
+    return None
+
+
+def _create_index(catalog, finding, sql, unique, name, table_text, rest, all_sqls) -> list[Step] | None:
+    table = _table(catalog, table_text)
+    if table is None:
+        return None
+    columns_text = re.match(r"\s*(?:USING\s+\w+\s*)?(\((?:[^()]|\([^()]*\))*\))", rest)
+    predicate = re.search(r"\bWHERE\s+(.+)$", rest, re.S)
+    up = re.sub(r"CONCURRENTLY\s+(?!IF\s+NOT\s+EXISTS)", "CONCURRENTLY IF NOT EXISTS ", sql, count=1, flags=re.I) + ";"
+    down = f"DROP INDEX CONCURRENTLY IF EXISTS {qualified(table.schema, name)};"
+    if not unique:
+        return [_step(finding, table, "expand", "create-index", [up], [down], SHARE_UPDATE,
+                      "Builds while writes continue; a failed build leaves an INVALID index: the down script drops it, then rerun.",
+                      transactional=False)]
+    steps = []
+    columns = column_list(columns_text.group(1)) if columns_text else ()
+    if columns and all(table.column(c) for c in columns):
+        cleanse = _slug("dedupe", table.name, *columns)
+        steps.append(_step(finding, table, "cleanse", "dedupe", [
+            quarantine.duplicates(cleanse, table, columns, predicate.group(1) if predicate else None, name, catalog)],
+            [quarantine.restore(cleanse, table, catalog)], ROW_EXCLUSIVE,
+            "Moves all but the first row of each duplicated key to the quarantine; read them there and merge by hand.",
+            title=f"quarantine duplicate {', '.join(columns)} on {table.qualified}"))
+    steps.append(_step(finding, table, "validate", "create-unique-index", [up], [down], SHARE_UPDATE,
+                       "Fails if a duplicate was written after the cleanse: rerun the cleanse, drop the INVALID index (down), rerun.",
+                       transactional=False))
+    return steps
+
+
+def _drop_index(catalog, finding, qname, all_sqls) -> list[Step] | None:
+    table, index = _index_owner(catalog, qname)
+    if index is None:
+        return None
+    recreated = any(re.search(rf"INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?{re.escape(ident(index.name))}\s+ON", s, re.I) for s in all_sqls)
+    up = f"DROP INDEX CONCURRENTLY IF EXISTS {qualified(table.schema, index.name)};"
+    if index.valid:
+        down = ddl.index_statement(table, index, concurrently=True).replace("CONCURRENTLY", "CONCURRENTLY IF NOT EXISTS", 1)
+    else:
+        down = f"-- {index.name} was an INVALID index (a failed build); it is not rebuilt."
+    # An index dropped to be rebuilt under the same name goes with its rebuild, before it.
+    phase = "cleanse" if recreated else "contract"
+    return [_step(finding, table, phase, "drop-index", [up], [down], SHARE_UPDATE if not recreated else ACCESS_EXCLUSIVE,
+                  "Queries that used the index get slower; the down script rebuilds it concurrently.", transactional=False)]
+
+
+def _alter_table(catalog: Catalog, finding: Finding, table: Table, action: str) -> list[Step] | None:
+    name = qualified(table.schema, table.name)
+    alter = f"ALTER TABLE {name} "
+    if m := match(r"ADD\s+CONSTRAINT\s+({I})\s+FOREIGN\s+KEY\s*(\([^)]*\))\s*REFERENCES\s+({Q})\s*(\([^)]*\))(.*)$", action):
+        constraint, columns, parent, ref_columns = unquote(m.group(1)), column_list(m.group(2)), qualified_key(m.group(3)), column_list(m.group(4))
+        up = alter + action if re.search(r"NOT\s+VALID\s*$", action, re.I) else alter + action + " NOT VALID"
+        cleanse = _slug("orphans", table.name, *columns)
+        return [
+            _step(finding, table, "expand", "add-foreign-key", [up + ";"], [f"{alter}DROP CONSTRAINT IF EXISTS {ident(constraint)};"],
+                  SHARE_ROW, "New writes are checked at once; existing rows only at VALIDATE."),
+            _step(finding, table, "cleanse", "orphans", [quarantine.orphans(cleanse, table, columns, parent, ref_columns, constraint, catalog)],
+                  [f"{alter}DROP CONSTRAINT IF EXISTS {ident(constraint)};", quarantine.restore(cleanse, table, catalog), up + ";"],
+                  ROW_EXCLUSIVE,
+                  "Moves rows whose parent is missing to the quarantine; the application no longer sees them.",
+                  title=f"quarantine orphan {', '.join(columns)} on {table.qualified}"),
+        ]
+    if m := match(r"VALIDATE\s+CONSTRAINT\s+({I})$", action):
+        constraint = unquote(m.group(1))
+        existing = next((fk for fk in table.foreign_keys if fk.name == constraint), None)
+        steps = []
+        down = []
+        if existing is not None:  # validating a constraint that was NOT VALID: back to NOT VALID
+            cleanse = _slug("orphans", table.name, *existing.columns)
+            steps.append(_step(finding, table, "cleanse", "orphans", [quarantine.orphans(
+                cleanse, table, existing.columns, existing.ref_table, existing.ref_columns, constraint, catalog)],
+                [f"{alter}DROP CONSTRAINT IF EXISTS {ident(constraint)};", quarantine.restore(cleanse, table, catalog),
+                 ddl.add_foreign_key(table, existing, not_valid=True)], ROW_EXCLUSIVE,
+                "Moves rows whose parent is missing to the quarantine; the application no longer sees them.",
+                title=f"quarantine orphan {', '.join(existing.columns)} on {table.qualified}"))
+            if existing.validated:
+                return None
+            down = [f"{alter}DROP CONSTRAINT {ident(constraint)};", ddl.add_foreign_key(table, existing, not_valid=True)]
+        steps.append(_step(finding, table, "validate", "validate-constraint", [f"{alter}VALIDATE CONSTRAINT {ident(constraint)};"],
+                           down or [f"-- {constraint} is dropped by the reverse of the step that added it"],
+                           "SHARE UPDATE EXCLUSIVE (reads and writes continue while rows are checked)",
+                           "Fails if a violating row was written meanwhile: rerun the cleanse, then this step."))
+        return steps
+    if m := match(r"ADD\s+CONSTRAINT\s+({I})\s+(UNIQUE|PRIMARY\s+KEY)\s+USING\s+INDEX\s+({I})$", action):
+        return [_step(finding, table, "validate", "attach-unique", [alter + action + ";"],
+                      [f"{alter}DROP CONSTRAINT IF EXISTS {ident(unquote(m.group(1)))};"], SHORT_EXCLUSIVE,
+                      "Catalog-only: the index was built concurrently before.")]
+    if m := match(r"ADD\s+PRIMARY\s+KEY\s*(\([^)]*\))$", action):
+        columns = column_list(m.group(1))
+        pkey = f"{table.name}_pkey"
+        return [
+            _step(finding, table, "validate", "primary-key-index",
+                  [f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {ident(pkey)} ON {name} ({', '.join(ident(c) for c in columns)});"],
+                  [f"DROP INDEX CONCURRENTLY IF EXISTS {qualified(table.schema, pkey)};"], SHARE_UPDATE,
+                  "Builds while writes continue.", transactional=False),
+            _step(finding, table, "validate", "primary-key", [f"{alter}ADD CONSTRAINT {ident(pkey)} PRIMARY KEY USING INDEX {ident(pkey)};"],
+                  [f"{alter}DROP CONSTRAINT IF EXISTS {ident(pkey)};"], SHORT_EXCLUSIVE,
+                  "Catalog-only: the unique index was built concurrently before."),
+        ]
+    if m := match(r"ADD\s+COLUMN\s+({I})\s+(.+)$", action):
+        column = unquote(m.group(1))
+        rewrites = re.search(r"IDENTITY|DEFAULT\s+(nextval|gen_random|random|now|clock)", m.group(2), re.I)
+        ignore = (("adding-serial-primary-key-field", "an identity key must fill every existing row: the rewrite is the fix"),) if rewrites else ()
+        return [_step(finding, table, "expand", "add-column", [alter + action + ";"], [f"{alter}DROP COLUMN IF EXISTS {ident(column)};"],
+                      ACCESS_EXCLUSIVE if rewrites else SHORT_EXCLUSIVE,
+                      "Fills every row: rewrites the table under its lock; schedule it on a big table." if rewrites
+                      else "Catalog-only.", squawk_ignore=ignore)]
+    if m := match(r"ALTER\s+COLUMN\s+({I})\s+TYPE\s+(.+?)(?:\s+USING\s+(.+))?$", action):
+        column = table.column(unquote(m.group(1)))
+        if column is None:
+            return None
+        new_type = m.group(2).strip()
+        using = f"{ident(column.name)} AT TIME ZONE 'UTC'" if column.type.startswith("timestamp without") and "time zone" not in new_type.lower() and "tz" in new_type.lower() else f"{ident(column.name)}::{column.type}"
+        return [_step(finding, table, "backfill", "change-type", [alter + action + ";"],
+                      [f"{alter}ALTER COLUMN {ident(column.name)} TYPE {column.type} USING {using};"], ACCESS_EXCLUSIVE,
+                      "Rewrites the table and its indexes under an ACCESS EXCLUSIVE lock: run it in a quiet window on a big table "
+                      "(or plan it as new column + batched backfill + swap).",
+                      squawk_ignore=(("changing-column-type", "the finding is the type itself; the lock is stated in the plan"),))]
+    if m := match(r"ALTER\s+COLUMN\s+({I})\s+SET\s+NOT\s+NULL$", action):
+        column = unquote(m.group(1))
+        check = f"{table.name}_{column}_not_null"[:63]
+        cleanse = _slug("nulls", table.name, column)
+        return [
+            _step(finding, table, "cleanse", "nulls", [quarantine.nulls(cleanse, table, column, catalog)], [quarantine.restore(cleanse, table, catalog)],
+                  ROW_EXCLUSIVE, "Moves rows without a value to the quarantine.", title=f"quarantine empty {column} on {table.qualified}"),
+            _step(finding, table, "validate", "set-not-null", [
+                f"{alter}ADD CONSTRAINT {ident(check)} CHECK ({ident(column)} IS NOT NULL) NOT VALID;",
+                f"{alter}VALIDATE CONSTRAINT {ident(check)};",
+                f"{alter}ALTER COLUMN {ident(column)} SET NOT NULL;",
+                f"{alter}DROP CONSTRAINT {ident(check)};",
+            ], [f"{alter}ALTER COLUMN {ident(column)} DROP NOT NULL;"], SHORT_EXCLUSIVE,
+                "SET NOT NULL uses the validated CHECK instead of scanning under the lock.")]
+    if m := match(r"DROP\s+CONSTRAINT\s+(?:IF\s+EXISTS\s+)?({I})$", action):
+        down = _recreate_constraint(table, unquote(m.group(1)))
+        if down is None:
+            return None
+        return [_step(finding, table, "contract", "drop-constraint", [f"{alter}DROP CONSTRAINT IF EXISTS {ident(unquote(m.group(1)))};"],
+                      down, SHORT_EXCLUSIVE, "CONTRACT: run once nothing relies on the old constraint; the down script re-adds it.")]
+    if m := match(r"ALTER\s+CONSTRAINT\s+({I})\s+DEFERRABLE", action):
+        return [_step(finding, table, "validate", "deferrable", [alter + action + ";"],
+                      [f"{alter}ALTER CONSTRAINT {ident(unquote(m.group(1)))} NOT DEFERRABLE;"], SHORT_EXCLUSIVE,
+                      "Checks move to commit time for transactions that defer them.")]
+    if match(r"ENABLE\s+ROW\s+LEVEL\s+SECURITY$", action):
+        return [_step(finding, table, "validate", "enable-rls", [alter + action + ";"], [alter + "DISABLE ROW LEVEL SECURITY;"],
+                      SHORT_EXCLUSIVE, "Without a policy the table shows no rows to non-owners: the policy comes in the same phase.")]
+    if match(r"FORCE\s+ROW\s+LEVEL\s+SECURITY$", action):
+        return [_step(finding, table, "validate", "force-rls", [alter + action + ";"], [alter + "NO FORCE ROW LEVEL SECURITY;"],
+                      SHORT_EXCLUSIVE, "The owner role is filtered too: migrations and jobs running as owner must set the tenant.")]
+    return None
+
+
+def _recreate_constraint(table: Table, name: str) -> list[str] | None:
+    alter = f"ALTER TABLE {qualified(table.schema, table.name)} "
+    for fk in table.foreign_keys:
+        if fk.name == name:
+            statements = [ddl.add_foreign_key(table, fk, not_valid=True)]
+            if fk.validated:
+                statements.append(f"{alter}VALIDATE CONSTRAINT {ident(name)};")
+            return statements
+    for unique in table.uniques:
+        if unique.name == name:
+            nnd = " NULLS NOT DISTINCT" if unique.nulls_not_distinct else ""
+            return [f"{alter}ADD CONSTRAINT {ident(name)} UNIQUE{nnd} ({', '.join(ident(c) for c in unique.columns)});"]
+    for check in table.checks:
+        if check.name == name:
+            return [f"{alter}ADD CONSTRAINT {ident(name)} {check.expression};"]
+    return None
+
+
+def _identity_conversion(catalog: Catalog, finding: Finding, sqls: list[str]) -> list[Step] | str:
+    table = catalog.table(finding.table)
+    column = table.column(finding.columns[0]) if table and finding.columns else None
+    if column is None or not column.sequence_filled:
+        return "not planned automatically: the serial column was not found"
+    seq = column.sequence or re.search(r"nextval\('([^']+)'", column.default or "").group(1)
+    seq_key = seq if "." in seq else f"{table.schema}.{seq}"
+    body = [s.rstrip(";") + ";" for s in sqls if not re.match(r"DROP\s+SEQUENCE", s, re.I)]
+    drop = [s.rstrip(";") + ";" for s in sqls if re.match(r"DROP\s+SEQUENCE", s, re.I)]
+    name = qualified(table.schema, table.name)
+    col = ident(column.name)
+    down = [
+        f"ALTER TABLE {name} ALTER COLUMN {col} DROP IDENTITY IF EXISTS;",
+        f"CREATE SEQUENCE IF NOT EXISTS {qualified_name(seq_key)};",
+        f"SELECT setval({_lit(qualified_name(seq_key))}, greatest(1, (SELECT coalesce(max({col}), 0) FROM {name})));",
+        f"ALTER TABLE {name} ALTER COLUMN {col} SET DEFAULT nextval({_lit(qualified_name(seq_key))}::regclass);",
+        f"ALTER SEQUENCE {qualified_name(seq_key)} OWNED BY {name}.{col};",
+    ]
+    steps = [_step(finding, table, "backfill", "serial-to-identity", body, down, SHORT_EXCLUSIVE,
+                   "Catalog-only; inserts that name the sequence directly must switch to the identity.")]
+    if drop:
+        seq_type = next((s.data_type for s in catalog.sequences if f"{s.schema}.{s.name}" == seq_key), "bigint")
+        steps.append(_step(finding, table, "contract", "drop-old-sequence", drop, [
+            f"CREATE SEQUENCE IF NOT EXISTS {qualified_name(seq_key)} AS {seq_type};"], SHORT_EXCLUSIVE,
+            "CONTRACT: the old sequence is no longer used by the column."))
+    return steps
+
+
+def _lit(text: str) -> str:
+    from studio.sql import literal
+
+    return literal(text)

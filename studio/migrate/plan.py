@@ -1,0 +1,110 @@
+"""Steps and plans: what a migration does, phase by phase, with its lock, risk and reverse.
+
+A Step holds its statements, not finished scripts: `phases.render_up` / `render_down` add the
+timeouts, the transaction and the header. Phases run in this order: expand (additive, safe while
+the application runs), backfill (batched data changes), cleanse (rows that would block a
+constraint move to quarantine), validate (constraints checked, security tightened), contract
+(drops of what the compatibility window kept).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PHASES = ("expand", "backfill", "cleanse", "validate", "contract")
+
+
+@dataclass(frozen=True)
+class Step:
+    phase: str
+    name: str  # short slug, used in file names
+    up: tuple[str, ...]  # statements, each ending with ';'
+    down: tuple[str, ...]
+    lock: str
+    risk: str
+    duration_class: str
+    transactional: bool = True  # False for CONCURRENTLY and batch loops that COMMIT
+    tables: tuple[str, ...] = ()  # schema-qualified tables it touches
+    fixes: tuple[str, ...] = ()  # keys of the findings it helps fix
+    squawk_ignore: tuple[tuple[str, str], ...] = ()  # (rule, why) deliberately not followed
+    title: str = ""
+
+    def __post_init__(self):
+        if self.phase not in PHASES:
+            raise ValueError(f"step {self.name}: unknown phase {self.phase!r}")
+
+
+@dataclass(frozen=True)
+class Left:
+    key: str
+    rule: str
+    table: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    steps: tuple[Step, ...]
+    fixed: tuple[str, ...] = ()  # finding keys the plan claims to fix
+    left: tuple[Left, ...] = ()  # findings not fixed, with why
+    notes: tuple[str, ...] = ()
+    design_notes: tuple[str, ...] = ()
+
+    def by_phase(self) -> dict[str, list[Step]]:
+        grouped: dict[str, list[Step]] = {p: [] for p in PHASES}
+        for step in self.steps:
+            grouped[step.phase].append(step)
+        return grouped
+
+    def ordered(self) -> list[Step]:
+        return [s for p in PHASES for s in self.by_phase()[p]]
+
+
+def duration_class(rows: int | None) -> str:
+    """A coarse class from the planner's row estimate: enough to schedule, never a promise."""
+    if rows is None or rows < 0:
+        return "unknown (table never analyzed)"
+    if rows < 100_000:
+        return "seconds"
+    if rows < 10_000_000:
+        return "minutes"
+    if rows < 500_000_000:
+        return "tens of minutes"
+    return "hours"
+
+
+@dataclass
+class Builder:
+    steps: list[Step] = field(default_factory=list)
+    seen: set = field(default_factory=set)
+
+    def add(self, step: Step) -> None:
+        signature = (step.phase, step.up)
+        if signature in self.seen:  # two findings, one fix (e.g. the same type change)
+            index = next(i for i, s in enumerate(self.steps) if (s.phase, s.up) == signature)
+            merged = self.steps[index]
+            self.steps[index] = Step(**{**merged.__dict__, "fixes": tuple(dict.fromkeys(merged.fixes + step.fixes))})
+            return
+        self.seen.add(signature)
+        self.steps.append(step)
+
+
+def build_plan(catalog, findings=(), accepted: tuple[str, ...] | str = (), decisions=None) -> Plan:
+    """The plan for the accepted findings' fixes ("all", rule ids or finding keys) and a design."""
+    from studio.migrate import diff, fixes
+
+    builder = Builder()
+    fixed, left, notes = fixes.plan_fixes(catalog, findings, accepted, builder)
+    design_notes: list[str] = []
+    if decisions is not None:
+        design_notes, more = diff.plan_design(catalog, decisions, builder)
+        notes = notes + more
+    if any(s.phase == "cleanse" and "quarantine" in " ".join(s.up) for s in builder.steps):
+        from studio.migrate import quarantine
+
+        builder.steps.insert(0, Step(
+            phase="expand", name="quarantine_schema", title=f"create the quarantine schema {quarantine.SCHEMA}",
+            up=quarantine.setup_statements(), down=quarantine.teardown_statements(),
+            lock="none on application tables", risk="None: a new schema.", duration_class="seconds"))
+    ordered = sorted(builder.steps, key=lambda s: PHASES.index(s.phase))
+    return Plan(tuple(ordered), tuple(fixed), tuple(left), tuple(notes), tuple(design_notes))

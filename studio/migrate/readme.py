@@ -1,0 +1,114 @@
+"""The bundle's README (what changes and why, run order, risks, rollback) and monitoring.sql."""
+
+from __future__ import annotations
+
+from studio.catalog import Catalog
+from studio.migrate.phases import render
+from studio.migrate.plan import PHASES, Plan
+from studio.sql import literal
+
+PHASE_TEXT = {
+    "expand": "additive changes, safe while the application runs (new columns nullable, indexes built concurrently, "
+    "foreign keys added NOT VALID so new writes are checked at once)",
+    "backfill": "data changes: batched, resumable backfills and the type changes that rewrite a table",
+    "cleanse": "rows that would block a new constraint MOVE to schema_studio_quarantine.quarantined_rows with the "
+    "reason and the original row as jsonb; nothing is deleted, each step reports how many moved",
+    "validate": "constraints are validated (VALIDATE CONSTRAINT, unique indexes built concurrently and attached) and "
+    "security is tightened (row level security, policies)",
+    "contract": "drops of what the compatibility window kept: run only once every application version in production "
+    "no longer needs it",
+}
+
+
+def readme(plan: Plan, source_label: str, verified, verify_requested: bool) -> str:
+    out = [f"# Migration bundle for {source_label}", ""]
+    out += ["## What changes and why", ""]
+    if plan.fixed:
+        out.append(f"{len(plan.fixed)} findings are fixed by this bundle:")
+        out += [f"- `{key}`" for key in plan.fixed]
+    else:
+        out.append("No finding fix was accepted.")
+    out += ["", "## Decisions and their trade-offs", ""]
+    out += list(plan.design_notes) or ["No design decision changes the schema (see design.toml)."]
+    out += ["", "## Findings left", ""]
+    out += [f"- `{left.rule}` on {left.table}: {left.reason}" for left in plan.left] or ["None."]
+    out += ["", "## Run order", "",
+            "Run `migrations/*.up.sql` in lexical order, each with `psql -v ON_ERROR_STOP=1 -f FILE`. "
+            "Scripts marked *outside a transaction* hold one CONCURRENTLY statement and must not be wrapped in BEGIN.", ""]
+    scripts = render(plan)
+    for phase in PHASES:
+        in_phase = [s for s in scripts if s.step.phase == phase]
+        if not in_phase:
+            continue
+        out += [f"### {phase}{' (CONTRACT: separate, after the compatibility window)' if phase == 'contract' else ''}", "",
+                PHASE_TEXT[phase], "", "| file | step | lock | duration | risk |", "|---|---|---|---|---|"]
+        for s in in_phase:
+            out.append(f"| {s.stem} | {s.step.title} | {s.step.lock} | {s.step.duration_class} | {s.step.risk} |")
+        out.append("")
+    out += ["## Risks and mitigations", "",
+            "- Every script sets `lock_timeout` (so a blocked ALTER gives up instead of queueing every query behind it) "
+            "and `statement_timeout`. On a lock timeout, rerun the script: each is idempotent or transactional.",
+            "- A failed `CREATE INDEX CONCURRENTLY` leaves an INVALID index: run that step's down script, then the up again.",
+            "- Steps whose lock is ACCESS EXCLUSIVE with a rewrite (type changes) need a quiet window on big tables.",
+            "- Quarantined rows are listed in `schema_studio_quarantine.quarantined_rows`; review them with the data owners.",
+            "- Watch the change with `monitoring.sql`.", "",
+            "## Rollback", "",
+            "Run the `.down.sql` scripts in reverse lexical order, starting from the last up that ran. "
+            "Cleanse downs put the quarantined rows back; the quarantine schema is dropped only when it is empty.", "",
+            "## Verification", ""]
+    if not verify_requested:
+        out.append("**NOT VERIFIED**: exported with `--no-verify`; run `schema-studio verify bundle.zip ...` before use.")
+    elif verified is None:
+        out.append("Verification runs on a scratch copy before this bundle is written.")
+    else:
+        out.append("Verified on a scratch copy of the source on the embedded PostgreSQL:")
+        out.append("")
+        out += [f"- {'PASS' if c.ok else 'FAIL'} {c.name}{': ' + c.detail if c.detail else ''}" for c in verified.checks]
+        out += [f"- note: {n}" for n in verified.notes]
+    return "\n".join(out) + "\n"
+
+
+def monitoring_sql(plan: Plan, catalog: Catalog) -> str:
+    tables = sorted({t for s in plan.steps for t in s.tables})
+    names = ", ".join(literal(t) for t in tables) or "NULL"
+    return f"""-- Queries to watch the change. Touched tables: {', '.join(tables) or 'none'}.
+
+-- New and rebuilt indexes: are they used?
+SELECT schemaname || '.' || relname AS table_name, indexrelname AS index_name, idx_scan, idx_tup_read,
+       pg_size_pretty(pg_relation_size(indexrelid)) AS size
+FROM pg_stat_user_indexes
+WHERE schemaname || '.' || relname IN ({names})
+ORDER BY idx_scan;
+
+-- Bloat after rewrites and backfills: dead tuples and table size
+SELECT schemaname || '.' || relname AS table_name, n_live_tup, n_dead_tup,
+       round(100.0 * n_dead_tup / nullif(n_live_tup + n_dead_tup, 0), 1) AS dead_pct,
+       pg_size_pretty(pg_total_relation_size(relid)) AS total_size
+FROM pg_stat_user_tables
+WHERE schemaname || '.' || relname IN ({names})
+ORDER BY n_dead_tup DESC;
+
+-- Autovacuum and analyze on the touched tables
+SELECT schemaname || '.' || relname AS table_name, last_autovacuum, last_autoanalyze, autovacuum_count, autoanalyze_count
+FROM pg_stat_user_tables
+WHERE schemaname || '.' || relname IN ({names});
+
+-- Partition coverage: partitioned tables, their partitions and whether a DEFAULT catches strays
+SELECT p.oid::regclass AS partitioned_table, count(i.inhrelid) AS partitions,
+       bool_or(pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT') AS has_default
+FROM pg_partitioned_table pt
+JOIN pg_class p ON p.oid = pt.partrelid
+LEFT JOIN pg_inherits i ON i.inhparent = p.oid
+LEFT JOIN pg_class c ON c.oid = i.inhrelid
+GROUP BY p.oid;
+
+-- Row level security: enabled, forced and policy count per table
+SELECT n.nspname || '.' || c.relname AS table_name, c.relrowsecurity AS rls_enabled, c.relforcerowsecurity AS rls_forced,
+       (SELECT count(*) FROM pg_policy pol WHERE pol.polrelid = c.oid) AS policies
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+ORDER BY rls_enabled, table_name;
+
+-- Rows moved to the quarantine, by table and reason
+SELECT source_table, reason, count(*) FROM schema_studio_quarantine.quarantined_rows GROUP BY 1, 2 ORDER BY 1;
+"""

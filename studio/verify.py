@@ -1,0 +1,265 @@
+"""Prove a bundle on a scratch copy: `verify(bundle, source)`.
+
+1. MANIFEST first: a tampered or missing file fails before anything runs.
+2. A scratch database holds the current schema with its rows (the demo copied, a DDL file loaded
+   in its sandbox, or a live database's schema plus a bounded sample of rows per table).
+3. Every up script runs in order, statement by statement, stopping at the first error
+   (psql -v ON_ERROR_STOP=1 semantics); CONCURRENTLY scripts run outside a transaction.
+4. The model is re-analyzed: each finding the bundle claims to fix must be gone; the rows of every
+   table plus the quarantine must equal the original counts.
+5. Every down script runs in reverse; the model must equal the original (sizes, estimates and
+   sequence positions aside) and so must every row count.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+from studio.bundle import check_manifest, read_bundle
+from studio.catalog import Catalog
+from studio.errors import StudioError
+from studio.sources import embedded
+from studio.sources.ddl_script import split
+from studio.sql import qualified
+
+SAMPLE_ROWS = 1000  # rows per table copied from a live database
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass
+class VerifyResult:
+    checks: list[Check] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    migrated: Catalog | None = None  # the model after the ups: the proven target
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.checks) and all(c.ok for c in self.checks)
+
+    def add(self, name: str, ok: bool, detail: str = "") -> bool:
+        self.checks.append(Check(name, ok, detail))
+        return ok
+
+    def text(self) -> str:
+        lines = [f"{'PASS' if c.ok else 'FAIL'}  {c.name}{': ' + c.detail if c.detail else ''}" for c in self.checks]
+        lines += [f"note: {n}" for n in self.notes]
+        lines.append(f"{'verified' if self.ok else 'verification FAILED'} in {self.seconds:.1f}s")
+        return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class Scratch:
+    run_url: str  # where scripts run (the sandbox role for an untrusted file)
+    admin_url: str  # counts and introspection (bypasses row level security)
+
+
+class ScriptFailed(StudioError):
+    pass
+
+
+@contextlib.contextmanager
+def scratch_for(*, demo: bool = False, ddl: str | Path | None = None, dsn: str | None = None,
+                catalog: Catalog | None = None, notes: list[str] | None = None) -> Iterator[Scratch]:
+    """A scratch database holding the source's schema and rows, dropped afterwards."""
+    if demo:
+        from studio.sources import demo as demo_source
+
+        with demo_source.scratch_copy("verify") as name:
+            url = embedded.admin_url(name)
+            yield Scratch(url, url)
+        return
+    from studio.sources import ddl as ddl_source
+
+    if ddl:
+        loaded = ddl_source.load_file(Path(ddl))
+    else:
+        if catalog is None:
+            from studio.sources import postgres
+
+            catalog = postgres.introspect(dsn)
+        from studio import ddl as renderer
+
+        loaded = ddl_source.load_text(renderer.render(catalog), filename="current schema")
+        if notes is not None:
+            notes.append(f"live database: schema copied, with at most {SAMPLE_ROWS} rows per table (a sample, not every row)")
+    try:
+        admin = embedded.admin_url(loaded.database)
+        if dsn:
+            _copy_sample(dsn, admin, catalog)
+        yield Scratch(loaded.url, admin)
+    finally:
+        loaded.drop()
+
+
+def _copy_sample(dsn: str, admin: str, catalog: Catalog) -> None:
+    with psycopg.connect(dsn, autocommit=False) as src, psycopg.connect(admin, autocommit=False) as dst:
+        src.execute("SET TRANSACTION READ ONLY")
+        dst.execute("SET session_replication_role = replica")  # sample rows may miss their parents
+        for table in catalog.stored_tables:
+            if table.kind == "partitioned_table":
+                continue
+            name = qualified(table.schema, table.name)
+            columns = ", ".join(qualified(None, c.name) for c in table.columns if not c.generated)
+            with src.cursor().copy(f"COPY (SELECT {columns} FROM ONLY {name} LIMIT {SAMPLE_ROWS}) TO STDOUT") as out, \
+                    dst.cursor().copy(f"COPY {name} ({columns}) FROM STDIN") as into:
+                for chunk in out:
+                    into.write(chunk)
+        dst.commit()
+
+
+def run_script(url: str, text: str, label: str, notices: list[str]) -> None:
+    """Run one script statement by statement; stop at the first error, rolling back an open transaction."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.add_notice_handler(lambda d: notices.append(f"{label}: {d.message_primary}"))
+        for statement in split(text):
+            if statement.is_meta:
+                raise ScriptFailed(f"{label} line {statement.line}: psql meta-commands are not allowed in a migration")
+            try:
+                conn.execute(statement.sql)
+            except psycopg.Error as exc:
+                if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                    conn.execute("ROLLBACK")
+                message = (exc.diag.message_primary or str(exc)).strip()
+                raise ScriptFailed(f"{label} line {statement.line}: {message}") from None
+
+
+def row_counts(url: str, catalog: Catalog) -> dict[str, int]:
+    counts = {}
+    with psycopg.connect(url, autocommit=True) as conn:
+        for table in catalog.stored_tables:
+            if table.kind != "partitioned_table":
+                counts[table.qualified] = conn.execute(f"SELECT count(*) FROM ONLY {qualified(table.schema, table.name)}").fetchone()[0]
+    return counts
+
+
+def quarantined(url: str) -> dict[str, int]:
+    from studio.migrate import quarantine
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        exists = conn.execute("SELECT to_regclass(%s)", (f"{quarantine.SCHEMA}.{quarantine.TABLE}",)).fetchone()[0]
+        if exists is None:
+            return {}
+        rows = conn.execute(f"SELECT source_table, count(*) FROM {quarantine.quarantine_table()} GROUP BY 1").fetchall()
+    return dict(rows)
+
+
+_VOLATILE = {"definition", "row_estimate", "total_bytes", "size_bytes", "last_value", "notes", "source", "extra", "database", "server_version"}
+
+
+def _plain(catalog: Catalog) -> dict:
+    def strip(value):
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k not in _VOLATILE}
+        if isinstance(value, (list, tuple)):
+            return [strip(v) for v in value]
+        return value
+
+    tables = {}
+    for table in catalog.tables:
+        table = dataclasses.replace(table, indexes=tuple(i for i in table.indexes if i.valid))
+        plain = strip(dataclasses.asdict(table))
+        for key in ("columns", "indexes", "foreign_keys", "uniques", "checks", "policies", "triggers"):
+            plain[key] = sorted(plain[key], key=lambda x: json.dumps(x, sort_keys=True))
+        tables[table.qualified] = plain
+    return {"tables": tables, "sequences": sorted(json.dumps(strip(dataclasses.asdict(s)), sort_keys=True) for s in catalog.sequences),
+            "functions": sorted(json.dumps(strip(dataclasses.asdict(f)), sort_keys=True) for f in catalog.functions)}
+
+
+def model_differences(before: Catalog, after: Catalog) -> list[str]:
+    a, b = _plain(before), _plain(after)
+    out = []
+    for name in sorted(set(a["tables"]) | set(b["tables"])):
+        x, y = a["tables"].get(name), b["tables"].get(name)
+        if x is None or y is None:
+            out.append(f"{name} {'appeared' if x is None else 'disappeared'}")
+            continue
+        for key in sorted(set(x) | set(y)):
+            if x.get(key) != y.get(key):
+                detail = ""
+                if isinstance(x.get(key), list):
+                    gone = [i.get("name", i) if isinstance(i, dict) else i for i in x[key] if i not in y[key]]
+                    new = [i.get("name", i) if isinstance(i, dict) else i for i in y[key] if i not in x[key]]
+                    detail = f" (before only: {gone}; after only: {new})"
+                out.append(f"{name}: {key} differs{detail}")
+    for kind in ("sequences", "functions"):
+        if a[kind] != b[kind]:
+            out.append(f"{kind} differ")
+    return out
+
+
+def verify(bundle: bytes | str | Path, *, demo: bool = False, ddl: str | Path | None = None, dsn: str | None = None,
+           catalog: Catalog | None = None, progress: Callable[[str, float], None] | None = None) -> VerifyResult:
+    from analyzers import families  # noqa: F401  (registers the rules)
+    from analyzers.engine import analyze
+    from studio.sources import postgres
+
+    started = time.monotonic()
+    result = VerifyResult()
+    say = progress or (lambda message, share: None)
+    files = read_bundle(bundle, str(bundle) if not isinstance(bundle, bytes) else "bundle")
+    problems = check_manifest(files)
+    if not result.add("MANIFEST checksums", not problems, "; ".join(problems[:3]) or f"{len(files) - 1} files intact"):
+        result.seconds = time.monotonic() - started
+        return result
+    plan = json.loads(files["plan.json"])
+    ups = sorted(n for n in files if n.startswith("migrations/") and n.endswith(".up.sql"))
+    downs = [n.replace(".up.sql", ".down.sql") for n in reversed(ups)]
+    say("loading the current schema with its rows into a scratch database", 0.05)
+    with scratch_for(demo=demo, ddl=ddl, dsn=dsn, catalog=catalog, notes=result.notes) as scratch:
+        original = postgres.introspect(scratch.admin_url)
+        counts = row_counts(scratch.admin_url, original)
+        try:
+            for i, name in enumerate(ups):
+                say(f"up {name}", 0.1 + 0.4 * i / max(len(ups), 1))
+                run_script(scratch.run_url, files[name].decode(), name, result.notices)
+        except ScriptFailed as exc:
+            result.add("every up script applies", False, str(exc))
+            result.seconds = time.monotonic() - started
+            return result
+        result.add("every up script applies", True, f"{len(ups)} scripts")
+        say("re-analyzing the migrated schema", 0.55)
+        migrated = postgres.introspect(scratch.admin_url)
+        result.migrated = migrated
+        remaining = {f.key for f in analyze(migrated).findings}
+        still = [k for k in plan["fixed"] if k in remaining]
+        result.add("claimed fixes are gone", not still, f"still found: {', '.join(still)}" if still else f"{len(plan['fixed'])} findings fixed")
+        after = row_counts(scratch.admin_url, original)
+        moved = quarantined(scratch.admin_url)
+        lost = [f"{t}: {n} before, {after.get(t, 0)} after + {moved.get(t, 0)} quarantined"
+                for t, n in counts.items() if after.get(t, 0) + moved.get(t, 0) != n]
+        result.add("no row lost (tables + quarantine = original)", not lost,
+                   "; ".join(lost[:5]) or f"{sum(counts.values())} rows, {sum(moved.values())} in quarantine")
+        try:
+            for i, name in enumerate(downs):
+                say(f"down {name}", 0.6 + 0.35 * i / max(len(downs), 1))
+                run_script(scratch.run_url, files[name].decode(), name, result.notices)
+        except ScriptFailed as exc:
+            result.add("every down script applies", False, str(exc))
+            result.seconds = time.monotonic() - started
+            return result
+        result.add("every down script applies", True, f"{len(downs)} scripts")
+        restored = postgres.introspect(scratch.admin_url)
+        differences = model_differences(original, restored)
+        result.add("downs restore the model", not differences, "; ".join(differences[:5]))
+        back = row_counts(scratch.admin_url, original)
+        changed = [f"{t}: {n} before, {back.get(t)} after the downs" for t, n in counts.items() if back.get(t) != n]
+        result.add("downs restore every row", not changed, "; ".join(changed[:5]))
+    say("done", 1.0)
+    result.seconds = time.monotonic() - started
+    return result

@@ -255,7 +255,7 @@ def _alter_table(catalog: Catalog, finding: Finding, table: Table, action: str) 
     if m := match(r"ADD\s+COLUMN\s+({I})\s+(.+)$", action):
         column = unquote(m.group(1))
         rewrites = re.search(r"IDENTITY|DEFAULT\s+(nextval|gen_random|random|now|clock)", m.group(2), re.I)
-        ignore = (("adding-serial-primary-key-field", "an identity key must fill every existing row: the rewrite is the fix"),) if rewrites else ()
+        ignore = ()
         return [_step(finding, table, "expand", "add-column", [alter + action + ";"], [f"{alter}DROP COLUMN IF EXISTS {ident(column)};"],
                       ACCESS_EXCLUSIVE if rewrites else SHORT_EXCLUSIVE,
                       "Fills every row: rewrites the table under its lock; schedule it on a big table." if rewrites

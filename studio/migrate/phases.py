@@ -36,7 +36,36 @@ class Script:
         return f"migrations/{self.stem}.down.sql"
 
 
-def _header(step: Step, number: int, direction: str) -> list[str]:
+# squawk rules a statement shape deliberately breaks, with why (written into the file beside the ignore).
+_DELIBERATE = (
+    (r"DROP CONSTRAINT", "ban-drop-constraint", "removes only a constraint this plan replaced or added (contract or rollback)"),
+    (r"DROP TABLE", "ban-drop-table", "rollback of the quarantine table, guarded to run only when it is empty"),
+    (r"DROP SCHEMA", "ban-drop-schema", "rollback of the quarantine schema, guarded to run only when it is empty"),
+    (r"DROP SEQUENCE", "ban-drop-sequence", "contract: the column is filled by its identity now"),
+    (r"DROP DEFAULT", "ban-drop-default", "serial to identity: the identity replaces the nextval() default"),
+    (r"DROP COLUMN", "ban-drop-column", "rollback of a column this plan added"),
+    (r"DROP IDENTITY|ADD GENERATED", "ban-alter-identity", "serial to identity conversion (or its rollback)"),
+    (r"TYPE (integer|int)\b", "prefer-bigint-over-int", "rollback restores the original type"),
+    (r"TYPE timestamp without time zone", "prefer-timestamp-tz", "rollback restores the original type"),
+    (r"TYPE (character|char)", "prefer-text-field", "rollback restores the original type"),
+    (r"ADD CONSTRAINT \S+ UNIQUE \(", "disallowed-unique-constraint", "rollback re-creates the original constraint as it was"),
+    (r"VALIDATE CONSTRAINT|ADD CONSTRAINT \S+ UNIQUE \(", "constraint-missing-not-valid", "added NOT VALID and validated in one short step: a rollback or a table the plan rates seconds"),
+    (r"ADD COLUMN .*IDENTITY", "adding-field-with-default", "an identity key must fill every existing row: the rewrite is the fix"),
+)
+
+
+def _deliberate(step: Step, statements) -> list[tuple[str, str]]:
+    import re
+
+    text = "\n".join(statements)
+    found = list(step.squawk_ignore)
+    for pattern, rule, why in _DELIBERATE:
+        if re.search(pattern, text, re.I) and rule not in {r for r, _ in found}:
+            found.append((rule, why))
+    return found
+
+
+def _header(step: Step, number: int, direction: str, statements=()) -> list[str]:
     lines = [
         f"-- {number:04d} {step.phase.upper()}{' (CONTRACT: run only after the compatibility window)' if step.phase == 'contract' else ''}: {step.title or step.name} [{direction}]",
         f"-- Lock: {step.lock}",
@@ -47,14 +76,14 @@ def _header(step: Step, number: int, direction: str) -> list[str]:
         lines.append(f"-- Fixes: {', '.join(step.fixes)}")
     if not step.transactional:
         lines.append("-- Runs outside a transaction block: run it on its own (psql -f, autocommit).")
-    for rule, why in step.squawk_ignore:
+    for rule, why in _deliberate(step, statements):
         lines.append(f"-- squawk-ignore-file {rule}")
         lines.append(f"-- ({rule} deliberately not followed: {why})")
     return lines
 
 
 def _script(step: Step, number: int, direction: str, statements) -> str:
-    lines = _header(step, number, direction)
+    lines = _header(step, number, direction, statements)
     lines += [f"SET lock_timeout = '{LOCK_TIMEOUT}';", f"SET statement_timeout = '{STATEMENT_TIMEOUT}';"]
     body = [s for s in statements if s.strip()]
     executable = [s for s in body if not s.lstrip().startswith("--")]

@@ -63,3 +63,35 @@ def corpus_file(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"corpus file {path} is absent (it ships in ../shared/corpus beside the repo; CI has it)")
     return path
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium per test process.
+
+    Playwright's sync API runs an event loop for as long as it is open, and a second
+    sync_playwright() in the same process fails; so every test that needs a browser
+    takes this fixture instead of starting its own.
+    """
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed: run `python3 dev.py test`, which installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

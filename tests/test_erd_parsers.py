@@ -15,11 +15,6 @@ from studio.erd import Options, build, render
 ROOT = Path(__file__).resolve().parent.parent
 NPM_PREFIX = ROOT / ".cache" / "npm"  # gitignored
 MERMAID_JS = NPM_PREFIX / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
-]
 
 HOSTILE_SQL = """
 CREATE SCHEMA "Sch<em>a ""&";
@@ -54,19 +49,13 @@ def mermaid_js() -> Path:
 
 
 @pytest.fixture(scope="module")
-def mermaid_page(mermaid_js):
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium): the setup script installs it")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.set_content("<html><body><div id='out'></div></body></html>")
-        page.add_script_tag(path=str(mermaid_js))
-        page.evaluate("() => mermaid.initialize({startOnLoad: false, securityLevel: 'strict'})")
-        yield page
-        browser.close()
+def mermaid_page(mermaid_js, browser):
+    page = browser.new_page()
+    page.set_content("<html><body><div id='out'></div></body></html>")
+    page.add_script_tag(path=str(mermaid_js))
+    page.evaluate("() => mermaid.initialize({startOnLoad: false, securityLevel: 'strict'})")
+    yield page
+    page.close()
 
 
 def mermaid_check(page, text: str) -> dict:

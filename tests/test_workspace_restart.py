@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, _free_port, _healthy, wait_for_app
+from tests.browser.conftest import ROOT, _free_port, _healthy, wait_for_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 NOTES = [f"note {i}: decided <b>{i}</b> & kept" for i in range(3)]
@@ -50,10 +50,8 @@ def holders() -> list[int]:
     return json.loads(path.read_text() or "[]") if path.exists() else []
 
 
-def test_saved_notes_survive_a_sigkilled_studio():
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed: run `python3 dev.py test`, which installs it")
-    from playwright.sync_api import expect, sync_playwright
+def test_saved_notes_survive_a_sigkilled_studio(browser):
+    from playwright.sync_api import expect
 
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
@@ -62,45 +60,42 @@ def test_saved_notes_survive_a_sigkilled_studio():
     studio = start_studio(port, log_path)
     restarted = None
     try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1440, "height": 1000})
-            page.set_default_timeout(30_000)
-            page.goto(base)  # a fresh session opened straight on /workshop found no demo loaded
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.set_default_timeout(30_000)
+        page.goto(base)  # a fresh session opened straight on /workshop found no demo loaded
+        wait_for_app(page)
+        page.locator("[data-testid='stSidebarNav']").get_by_role("link", name="Workshop").click()
+        wait_for_app(page)
+        page.get_by_role("button", name=re.compile("Start a workshop on demo")).click()
+        wait_for_app(page)
+        links = []
+        main = page.locator("[data-testid='stMain']")
+        for note in NOTES:
+            notes = main.get_by_role("textbox", name="Notes", exact=True)
+            notes.fill(note)
+            notes.press("Tab")
             wait_for_app(page)
-            page.locator("[data-testid='stSidebarNav']").get_by_role("link", name="Workshop").click()
+            links.append(page.url)
+            page.get_by_role("button", name="Next").click()
             wait_for_app(page)
-            page.get_by_role("button", name=re.compile("Start a workshop on demo")).click()
-            wait_for_app(page)
-            links = []
-            main = page.locator("[data-testid='stMain']")
-            for note in NOTES:
-                notes = main.get_by_role("textbox", name="Notes", exact=True)
-                notes.fill(note)
-                notes.press("Tab")
-                wait_for_app(page)
-                links.append(page.url)
-                page.get_by_role("button", name="Next").click()
-                wait_for_app(page)
-            # Mid-workshop: a note typed but not yet saved is the only thing allowed to be lost.
-            main.get_by_role("textbox", name="Notes", exact=True).fill("typed, never saved")
+        # Mid-workshop: a note typed but not yet saved is the only thing allowed to be lost.
+        main.get_by_role("textbox", name="Notes", exact=True).fill("typed, never saved")
 
-            assert studio.pid in holders()
-            os.kill(studio.pid, signal.SIGKILL)
-            studio.wait(timeout=30)
-            assert studio.pid in holders()  # the dead holder is still listed: nothing cleaned up
+        assert studio.pid in holders()
+        os.kill(studio.pid, signal.SIGKILL)
+        studio.wait(timeout=30)
+        assert studio.pid in holders()  # the dead holder is still listed: nothing cleaned up
 
-            restarted = start_studio(port, log_path)
-            for link, note in zip(links, NOTES, strict=True):
-                fresh = browser.new_page(viewport={"width": 1440, "height": 1000})
-                fresh.set_default_timeout(30_000)
-                fresh.goto(link)
-                wait_for_app(fresh)
-                expect(fresh.locator("[data-testid='stMain']").get_by_role("textbox", name="Notes", exact=True)) \
-                    .to_have_value(note)
-                fresh.close()
-            assert studio.pid not in holders()  # the restarted studio pruned the dead holder
-            browser.close()
+        restarted = start_studio(port, log_path)
+        for link, note in zip(links, NOTES, strict=True):
+            fresh = browser.new_page(viewport={"width": 1440, "height": 1000})
+            fresh.set_default_timeout(30_000)
+            fresh.goto(link)
+            wait_for_app(fresh)
+            expect(fresh.locator("[data-testid='stMain']").get_by_role("textbox", name="Notes", exact=True)) \
+                .to_have_value(note)
+            fresh.close()
+        assert studio.pid not in holders()  # the restarted studio pruned the dead holder
     finally:
         for proc in (studio, restarted):
             if proc is not None and proc.poll() is None:

@@ -23,18 +23,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: F401  (shared with the browser fixture)
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "out" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 STARTUP_TIMEOUT_S = 90
 APP_TIMEOUT_MS = 120_000  # the first run loads the demo into the embedded PostgreSQL
 VIEWPORT = {"width": 1440, "height": 1000}
@@ -99,20 +91,6 @@ def studio_url(tmp_path_factory) -> str:
         yield base
     finally:
         _stop(proc)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed: run `python3 dev.py test`, which installs it")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 _FAILED = pytest.StashKey[bool]()

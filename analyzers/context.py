@@ -6,6 +6,7 @@ rules, the ERD and the data checks, so they live here and are computed lazily, o
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -38,7 +39,12 @@ class ImpliedForeignKey:
 
 def type_family(column: Column) -> str:
     """A comparable family: integers together, strings together, otherwise the base type."""
-    base = (column.base_type or column.type).split("(")[0].strip()
+    return _family(column.base_type or column.type)
+
+
+@functools.lru_cache(maxsize=4096)
+def _family(type_name: str) -> str:
+    base = type_name.split("(")[0].strip()
     if base in INTEGER_TYPES:
         return "int"
     if base in STRING_TYPES:
@@ -50,6 +56,12 @@ def type_family(column: Column) -> str:
 class Context:
     catalog: Catalog
     settings: Settings = field(default_factory=Settings)
+    _tenant_columns: dict[str, str | None] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    @cached_property
+    def owner_tables(self) -> tuple[Table, ...]:
+        """Ordinary and partitioned tables: a partition is covered by its parent."""
+        return tuple(t for t in self.catalog.stored_tables if t.kind != "partition")
 
     # Tenancy --------------------------------------------------------------------------------------
 
@@ -65,6 +77,13 @@ class Context:
 
     def tenant_column(self, table: Table) -> str | None:
         """The column that says which tenant a row belongs to, if any."""
+        try:
+            return self._tenant_columns[table.qualified]
+        except KeyError:
+            found = self._tenant_columns[table.qualified] = self._find_tenant_column(table)
+            return found
+
+    def _find_tenant_column(self, table: Table) -> str | None:
         if self.tenant_table is not None and table.qualified == self.tenant_table.qualified:
             return None
         if table.column(self.settings.tenant_column) is not None:
@@ -78,9 +97,7 @@ class Context:
     @cached_property
     def tenant_tables(self) -> tuple[Table, ...]:
         """Stored tables that carry a tenant column (partitions are covered by their parent)."""
-        return tuple(
-            t for t in self.catalog.stored_tables if t.kind != "partition" and self.tenant_column(t) is not None
-        )
+        return tuple(t for t in self.owner_tables if self.tenant_column(t) is not None)
 
     @cached_property
     def rls_adopted(self) -> bool:

@@ -13,7 +13,7 @@ from studio.sql import constraint_name, ident, idents, qualified, qualified_name
 
 def _owner_tables(ctx: Context) -> Iterable[Table]:
     """Partitions are left out: their indexes and keys are clones of their parent's."""
-    return (t for t in ctx.catalog.stored_tables if t.kind != "partition")
+    return ctx.owner_tables
 
 
 def _index_ref(table: Table, index: Index) -> str:

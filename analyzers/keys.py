@@ -21,7 +21,7 @@ def _base(column: Column) -> str:
 
 def _owner_tables(ctx: Context) -> Iterable[Table]:
     """Ordinary and partitioned tables: partitions are covered by their parent."""
-    return (t for t in ctx.catalog.stored_tables if t.kind != "partition")
+    return ctx.owner_tables
 
 
 def _fk_pair(table: Table, columns, ref: Table | None, ref_columns) -> str:
@@ -237,9 +237,10 @@ def foreign_key_cycle(ctx: Context) -> Iterable[Hit]:
         )
 
 
-def _natural_key_like(table: Table, column: Column, extra: tuple[str, ...]) -> bool:
+def _natural_key_like(table: Table, column: Column, extra: frozenset[str]) -> bool:
+    """`extra`: the configured natural-key names, folded."""
     folded = naming.fold(column.name)
-    if folded in NATURAL_KEY_NAMES or folded in {naming.fold(n) for n in extra}:
+    if folded in NATURAL_KEY_NAMES or folded in extra:
         return True
     parts = naming.words(column.name)
     if len(parts) < 2 or parts[-1] not in NATURAL_KEY_SUFFIXES:
@@ -285,9 +286,12 @@ def natural_key_not_unique(ctx: Context) -> Iterable[Hit]:
         );
         CREATE TABLE manufacturers (id bigint PRIMARY KEY, country_code text NOT NULL);
     """
-    extra = ctx.settings.natural_key_names
+    extra = frozenset(naming.fold(n) for n in ctx.settings.natural_key_names)
     unique_elsewhere = _unique_column_names(ctx)
     for table in _owner_tables(ctx):
+        candidates = [c for c in table.columns if not c.nullable and _natural_key_like(table, c, extra)]
+        if not candidates:
+            continue
         tenant = ctx.tenant_column(table)
         uniques = _unique_column_sets(table)
         references = ctx.references(table)
@@ -296,9 +300,7 @@ def natural_key_not_unique(ctx: Context) -> Iterable[Hit]:
         scopes |= {c.name for c in table.columns if naming.id_stem(c.name)}
         parents = [ctx.catalog.table(ref) for _, ref, _, _ in references]
         parent_stems = {naming.fold(naming.id_stem(c) or "") for cols, *_ in references for c in cols}
-        for column in table.columns:
-            if column.nullable or not _natural_key_like(table, column, extra):
-                continue
+        for column in candidates:
             if any(column.name in s and s - {column.name} <= scopes for s in uniques):
                 continue
             parts = naming.words(column.name)

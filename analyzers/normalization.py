@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from analyzers import naming
 from analyzers.context import Context, type_family
 from analyzers.registry import Hit, rule
-from analyzers.types import alter_type_fix, checked_tables, own_columns
+from analyzers.types import alter_type_fix, own_columns
 from studio.catalog import Index, Table
 from studio.sql import constraint_name, ident, idents, qualified_name
 
@@ -36,7 +36,7 @@ def repeating_column_group(ctx: Context) -> Iterable[Hit]:
         CREATE TABLE contact_phones (contact_id bigint REFERENCES contacts, position smallint, phone text,
                                      PRIMARY KEY (contact_id, position));
     """
-    for table in checked_tables(ctx.catalog):
+    for table in ctx.owner_tables:
         groups: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
         for column in own_columns(ctx.catalog, table):
             if m := _NUMBERED.match(column.name):
@@ -120,8 +120,10 @@ def denormalized_column(ctx: Context) -> Iterable[Hit]:
         CREATE TABLE customers (id bigint PRIMARY KEY, name text NOT NULL);
         CREATE TABLE work_orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers, title text);
     """
-    for table in checked_tables(ctx.catalog):
+    for table in ctx.owner_tables:
         seen: set[str] = set()
+        own = own_columns(ctx.catalog, table)
+        tenant = ctx.tenant_column(table)
         for columns, ref_table, _ref_columns, declared in ctx.references(table):
             parent = ctx.catalog.table(ref_table)
             if parent is None:
@@ -130,10 +132,10 @@ def denormalized_column(ctx: Context) -> Iterable[Hit]:
             parent_cols = {naming.fold(c.name): c for c in parent.columns}
             for fk_column in columns:
                 stem = naming.id_stem(fk_column)
-                if stem is None or fk_column == ctx.tenant_column(table) and len(columns) > 1:
+                if stem is None or fk_column == tenant and len(columns) > 1:
                     continue
                 prefix = naming.words(stem)
-                for column in own_columns(ctx.catalog, table):
+                for column in own:
                     if column.name in columns or column.name in seen:
                         continue
                     rest = _prefix_rest(column.name, prefix)
@@ -232,7 +234,7 @@ def polymorphic_association(ctx: Context) -> Iterable[Hit]:
                                photo_id bigint REFERENCES photos, body text,
                                CHECK (num_nonnulls(post_id, photo_id) = 1));
     """
-    for table in checked_tables(ctx.catalog):
+    for table in ctx.owner_tables:
         in_fk = {c for fk in table.foreign_keys for c in fk.columns}
         for type_column, id_column in _pairs(table):
             if id_column in in_fk:
@@ -309,16 +311,16 @@ def entity_attribute_value(ctx: Context) -> Iterable[Hit]:
         CREATE TABLE readings (id bigint PRIMARY KEY, sensor_id bigint NOT NULL REFERENCES sensors,
                                sensor_code text NOT NULL, value numeric NOT NULL, unit text NOT NULL);
     """
-    for table in checked_tables(ctx.catalog):
-        refs = {c for cols, _, _, _ in ctx.references(table) for c in cols}
-        tenant = ctx.tenant_column(table)
-        pk = set(table.primary_key.columns) if table.primary_key else set()
+    for table in ctx.owner_tables:
         attribute = next(
             (c for c in table.columns if _ATTRIBUTE.match(c.name.lower()) and type_family(c) == "text"), None
         )
         value = next((c for c in table.columns if _VALUE.match(c.name.lower()) and c is not attribute), None)
         if attribute is None or value is None or type_family(value) != "text":
             continue
+        refs = {c for cols, _, _, _ in ctx.references(table) for c in cols}
+        tenant = ctx.tenant_column(table)
+        pk = set(table.primary_key.columns) if table.primary_key else set()
         entity = [c for c in table.column_names if c in refs and c != tenant]
         if not entity:
             continue
@@ -468,7 +470,7 @@ def soft_delete_full_unique(ctx: Context) -> Iterable[Hit]:
         CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL, deleted_at timestamptz);
         CREATE UNIQUE INDEX accounts_email_live_key ON accounts (email) WHERE deleted_at IS NULL;
     """
-    for table in checked_tables(ctx.catalog):
+    for table in ctx.owner_tables:
         marker = next(
             (
                 c
@@ -542,7 +544,7 @@ def status_without_constraint(ctx: Context) -> Iterable[Hit]:
     """
     domains = {f"{d.schema}.{d.name}": d for d in ctx.catalog.domains}
     domains.update({d.name: d for d in ctx.catalog.domains})
-    for table in checked_tables(ctx.catalog):
+    for table in ctx.owner_tables:
         in_fk = {c for fk in table.foreign_keys for c in fk.columns}
         for column in own_columns(ctx.catalog, table):
             if naming.fold(column.name) not in _STATUS_NAMES or type_family(column) != "text":
@@ -600,7 +602,7 @@ def inconsistent_column_type(ctx: Context) -> Iterable[Hit]:
         CREATE TABLE tasks (id bigint PRIMARY KEY, tenant_id bigint NOT NULL REFERENCES tenants);
     """
     occurrences: dict[str, list[tuple[Table, str | None, str | None]]] = defaultdict(list)
-    for table in checked_tables(ctx.catalog):
+    for table in ctx.owner_tables:
         single = {
             cols[0]: (ref, ref_cols[0]) for cols, ref, ref_cols, _ in ctx.references(table) if len(cols) == 1
         }
@@ -660,7 +662,7 @@ def table_inheritance(ctx: Context) -> Iterable[Hit]:
         CREATE TABLE vehicles (id bigint PRIMARY KEY, name text);
         CREATE TABLE trucks (id bigint PRIMARY KEY REFERENCES vehicles, payload_kg integer);
     """
-    for table in checked_tables(ctx.catalog):
+    for table in ctx.owner_tables:
         if not table.inherits:
             continue
         t = qualified_name(table.qualified)

@@ -44,15 +44,13 @@ _CHAR_N = re.compile(r"(character varying|character)\(\d+\)\Z")
 
 def own_columns(catalog: Catalog, table: Table) -> Iterable[Column]:
     """Columns defined by this table: partitions and inherited columns are reported on the parent."""
+    if not table.inherits:
+        return table.columns
     inherited: set[str] = set()
     for parent in table.inherits:
         if (p := catalog.table(parent)) is not None:
             inherited.update(p.column_names)
-    return (c for c in table.columns if c.name not in inherited)
-
-
-def checked_tables(catalog: Catalog) -> Iterable[Table]:
-    return (t for t in catalog.stored_tables if t.kind != "partition")
+    return tuple(c for c in table.columns if c.name not in inherited)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -126,7 +124,7 @@ def float_for_money(ctx: Context) -> Iterable[Hit]:
     Good:
         CREATE TABLE invoices (id bigint PRIMARY KEY, total_amount numeric(12, 2) NOT NULL, weight real);
     """
-    for table in checked_tables(ctx.catalog):
+    for table in ctx.owner_tables:
         for column in own_columns(ctx.catalog, table):
             if column.type not in ("real", "double precision"):
                 continue
@@ -170,7 +168,7 @@ def money_type(ctx: Context) -> Iterable[Hit]:
     Good:
         CREATE TABLE payments (id bigint PRIMARY KEY, amount numeric(12, 2) NOT NULL);
     """
-    for table in checked_tables(ctx.catalog):
+    for table in ctx.owner_tables:
         for column in own_columns(ctx.catalog, table):
             if column.type != "money":
                 continue
@@ -209,7 +207,7 @@ def timestamp_without_time_zone(ctx: Context) -> Iterable[Hit]:
     Good:
         CREATE TABLE events (id bigint PRIMARY KEY, occurred_at timestamptz NOT NULL, occurred_on date);
     """
-    for table in checked_tables(ctx.catalog):
+    for table in ctx.owner_tables:
         for column in own_columns(ctx.catalog, table):
             m = _TIMESTAMP.match(column.type)
             if not m or column.is_array:
@@ -255,7 +253,7 @@ def json_instead_of_jsonb(ctx: Context) -> Iterable[Hit]:
     Good:
         CREATE TABLE webhooks (id bigint PRIMARY KEY, payload jsonb NOT NULL);
     """
-    for table in checked_tables(ctx.catalog):
+    for table in ctx.owner_tables:
         for column in own_columns(ctx.catalog, table):
             if column.type != "json":
                 continue
@@ -310,7 +308,7 @@ def serial_instead_of_identity(ctx: Context) -> Iterable[Hit]:
         for column in table.columns:
             if column.sequence_filled and (seq := sequence_of(column)):
                 sharers[seq] = sharers.get(seq, 0) + 1
-    for table in checked_tables(ctx.catalog):
+    for table in ctx.owner_tables:
         for column in own_columns(ctx.catalog, table):
             if not column.sequence_filled or column.identity:
                 continue
@@ -366,7 +364,7 @@ def char_n_type(ctx: Context) -> Iterable[Hit]:
     Good:
         CREATE TABLE products (id bigint PRIMARY KEY, name text NOT NULL, country_code char(2) NOT NULL);
     """
-    for table in checked_tables(ctx.catalog):
+    for table in ctx.owner_tables:
         for column in own_columns(ctx.catalog, table):
             if column.is_array or not _CHAR_N.match(column.type):
                 continue
@@ -384,7 +382,8 @@ def char_n_type(ctx: Context) -> Iterable[Hit]:
             )
 
 
-def identifier_problems(name: str) -> list[str]:
+@functools.lru_cache(maxsize=65536)
+def identifier_problems(name: str) -> tuple[str, ...]:
     problems = []
     if len(name.encode()) >= MAX_IDENTIFIER_BYTES:
         problems.append("is at the 63-byte limit (longer names are silently truncated)")
@@ -397,7 +396,7 @@ def identifier_problems(name: str) -> list[str]:
             problems.append("is an SQL keyword")
         elif name == name.lower() and not re.search(r"\s", name):
             problems.append("has characters that need quoting")
-    return problems
+    return tuple(problems)
 
 
 def _plain_name(name: str) -> str:
@@ -427,7 +426,7 @@ def identifier_hazard(ctx: Context) -> Iterable[Hit]:
     Good:
         CREATE TABLE customer (customer_id integer PRIMARY KEY, sort_order integer);
     """
-    for table in checked_tables(ctx.catalog):
+    for table in ctx.owner_tables:
         table_problems = identifier_problems(table.name)
         columns = [(c.name, p) for c in own_columns(ctx.catalog, table) if (p := identifier_problems(c.name))]
         if not table_problems and not columns:

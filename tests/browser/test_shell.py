@@ -71,7 +71,7 @@ def test_uploaded_ddl_replaces_the_demo_and_names_render_as_text(page):
     # markdown and HTML in a user's name stay text: no element was made from them
     assert main.locator("i, b, em, strong a").filter(has_text="bold").count() == 0
     assert main.locator("b").filter(has_text="quoted").count() == 0
-    tables = main.locator("[data-testid='stDataFrame']").nth(1)
+    tables = main.locator("[data-testid='stDataFrame']").filter(has_text="people who buy")  # the table list
     for cell in (HOSTILE, "customer", "people who buy"):
         expect(tables).to_contain_text(cell)
     assert page.locator("[data-testid='stException']").count() == 0

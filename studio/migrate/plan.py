@@ -89,16 +89,32 @@ class Builder:
         self.steps.append(step)
 
 
+def _superseded(finding, touched: dict[str, set[str]]) -> bool:
+    """A fix that changes an object the design also changes would fight it: the design wins."""
+    import re
+
+    names = touched.get(finding.table, set())
+    return bool(finding.fix) and any(re.search(rf'(?<![\w$"]){re.escape(n)}(?![\w$"])', finding.fix) for n in names)
+
+
 def build_plan(catalog, findings=(), accepted: tuple[str, ...] | str = (), decisions=None) -> Plan:
     """The plan for the accepted findings' fixes ("all", rule ids or finding keys) and a design."""
     from studio.migrate import diff, fixes
 
     builder = Builder()
-    fixed, left, notes = fixes.plan_fixes(catalog, findings, accepted, builder)
+    design_builder = Builder()
     design_notes: list[str] = []
+    notes: list[str] = []
+    touched: dict[str, set[str]] = {}
     if decisions is not None:
-        design_notes, more = diff.plan_design(catalog, decisions, builder)
-        notes = notes + more
+        design_notes, notes, touched = diff.plan_design(catalog, decisions, design_builder)
+    kept = [f for f in findings if not _superseded(f, touched)]
+    fixed, left, more = fixes.plan_fixes(catalog, kept, accepted, builder)
+    left = list(left) + [Left(f.key, f.rule, f.table, "superseded by the design decisions, which change the same object")
+                         for f in findings if f not in kept]
+    notes = list(more) + list(notes)
+    for step in design_builder.steps:
+        builder.add(step)
     if any(s.phase == "cleanse" and "quarantine" in " ".join(s.up) for s in builder.steps):
         from studio.migrate import quarantine
 

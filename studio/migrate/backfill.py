@@ -1,0 +1,112 @@
+"""Batched, resumable backfills: a DO loop that commits every batch and records its progress.
+
+The loop walks the table's primary key in ranges of BATCH_SIZE rows, updates the rows of the
+range, records the last key in `schema_studio_migration.progress` and COMMITs. Interrupted (a
+cancel, a timeout, a lost connection), it loses at most the batch in flight; run again, it reads
+the last committed key and continues after it. Without a single-column primary key it updates
+BATCH_SIZE still-empty rows at a time (also resumable: filled rows are not selected again).
+The script runs outside a transaction block (a DO block may COMMIT only there).
+"""
+
+from __future__ import annotations
+
+from studio.catalog import Table
+from studio.sql import ident, literal, qualified
+
+SCHEMA = "schema_studio_migration"
+TABLE = "progress"
+BATCH_SIZE = 5000
+
+
+def progress_table() -> str:
+    return qualified(SCHEMA, TABLE)
+
+
+def setup_statements() -> tuple[str, ...]:
+    return (
+        f"CREATE SCHEMA IF NOT EXISTS {ident(SCHEMA)};",
+        f"CREATE TABLE IF NOT EXISTS {progress_table()} (\n"
+        "    step text PRIMARY KEY,\n"
+        "    last_key text,\n"
+        "    rows_done bigint NOT NULL DEFAULT 0,\n"
+        "    started_at timestamptz NOT NULL DEFAULT now(),\n"
+        "    updated_at timestamptz NOT NULL DEFAULT now(),\n"
+        "    finished_at timestamptz\n"
+        ");",
+    )
+
+
+def teardown_statements() -> tuple[str, ...]:
+    return (f"DROP TABLE IF EXISTS {progress_table()};", f"DROP SCHEMA IF EXISTS {ident(SCHEMA)};")
+
+
+def forget(step: str) -> str:
+    """The reverse of a backfill: its progress goes, so a later run starts from the beginning."""
+    return f"DELETE FROM {progress_table()} WHERE step = {literal(step)};"
+
+
+def _key(table: Table):
+    pk = table.primary_key
+    if pk and len(pk.columns) == 1:
+        return table.column(pk.columns[0])
+    return None
+
+
+def batched_update(step: str, table: Table, column: str, value: str, join: tuple[str, str] | None,
+                   batch_size: int = BATCH_SIZE) -> str:
+    """Set `column` = `value` (alias c is the row, p the joined parent) on every row still empty."""
+    name = qualified(table.schema, table.name)
+    col = ident(column)
+    source = f" FROM {join[0]} AS p" if join else ""
+    joined = f" AND {join[1]}" if join else ""
+    inner = f", {join[0]} AS p" if join else ""
+    key = _key(table)
+    progress = progress_table()
+    label = literal(f"{table.qualified}.{column}")
+    start = (
+        f"    INSERT INTO {progress} (step) VALUES ({literal(step)}) ON CONFLICT (step) DO NOTHING;\n"
+        f"    SELECT last_key, rows_done INTO _last_text, _done FROM {progress} WHERE step = {literal(step)};\n"
+        "    IF _last_text IS NOT NULL THEN\n"
+        f"        RAISE NOTICE 'resuming the backfill of % after key % (% rows done)', {label}, _last_text, _done;\n"
+        "    END IF;\n"
+    )
+    if key is None:
+        loop = (
+            "    LOOP\n"
+            f"        UPDATE {name} AS c SET {col} = {value}{source}\n"
+            f"        WHERE c.ctid IN (SELECT c.ctid FROM {name} AS c{inner} WHERE c.{col} IS NULL{joined}\n"
+            f"            AND ({value}) IS NOT NULL LIMIT {batch_size}){joined} AND c.{col} IS NULL;\n"
+            "        GET DIAGNOSTICS _rows = ROW_COUNT;\n"
+            "        EXIT WHEN _rows = 0;\n"
+            "        _done := _done + _rows;\n"
+            f"        UPDATE {progress} SET rows_done = _done, updated_at = now() WHERE step = {literal(step)};\n"
+            "        COMMIT;\n"
+            f"        RAISE NOTICE 'backfilled % rows of %', _done, {label};\n"
+            "    END LOOP;\n"
+        )
+        declare = ""
+    else:
+        k = ident(key.name)
+        declare = f"    _last {key.type};\n    _upper {key.type};\n"
+        loop = (
+            f"    _last := _last_text::{key.type};\n"
+            "    LOOP\n"
+            f"        SELECT max(b.k) INTO _upper FROM (SELECT x.{k} AS k FROM {name} AS x\n"
+            f"            WHERE _last IS NULL OR x.{k} > _last ORDER BY x.{k} LIMIT {batch_size}) AS b;\n"
+            "        EXIT WHEN _upper IS NULL;\n"
+            f"        UPDATE {name} AS c SET {col} = {value}{source}\n"
+            f"        WHERE (_last IS NULL OR c.{k} > _last) AND c.{k} <= _upper AND c.{col} IS NULL{joined};\n"
+            "        GET DIAGNOSTICS _rows = ROW_COUNT;\n"
+            "        _done := _done + _rows;\n"
+            "        _last := _upper;\n"
+            f"        UPDATE {progress} SET last_key = _upper::text, rows_done = _done, updated_at = now() WHERE step = {literal(step)};\n"
+            "        COMMIT;\n"
+            f"        RAISE NOTICE 'backfilled % rows of % (up to key %)', _done, {label}, _upper;\n"
+            "    END LOOP;\n"
+        )
+    return (
+        "DO $backfill$\nDECLARE\n    _last_text text;\n    _done bigint;\n    _rows bigint;\n" + declare + "BEGIN\n" + start + loop
+        + f"    UPDATE {progress} SET finished_at = now() WHERE step = {literal(step)};\n"
+        + f"    RAISE NOTICE 'backfill of % finished: % rows', {label}, _done;\n"
+        + "END\n$backfill$;"
+    )

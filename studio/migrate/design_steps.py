@@ -1,0 +1,465 @@
+"""Design target -> phased steps: the operations of `diff.operations` rendered expand to contract.
+
+- expand: new tables, new columns (nullable, default set for new rows only), indexes built
+  concurrently under a temporary name, the progress table, partitioned copies with a sync trigger;
+- backfill: the tenant column on child tables copied from the parent, batched and resumable
+  (`backfill.batched_update`), partitioned copies filled the same way;
+- cleanse: rows the backfill could not fill (no parent) move to the quarantine;
+- validate: NOT NULL through a validated CHECK, new unique indexes, composite foreign keys added
+  NOT VALID then validated, row level security and policies, the partitioned table swapped in;
+- contract: one short transaction swaps keys and foreign keys (old ones dropped, new ones renamed
+  into place), old indexes dropped, the pre-partitioning table dropped.
+"""
+
+from __future__ import annotations
+
+import re
+
+from studio import ddl
+from studio.catalog import Catalog, Table
+from studio.migrate import backfill, quarantine
+from studio.migrate.diff import Op, operations
+from studio.migrate.plan import Builder, Step, duration_class
+from studio.sql import MAX_IDENTIFIER_BYTES, ident, qualified
+
+SHARE_UPDATE = "SHARE UPDATE EXCLUSIVE (reads and writes continue)"
+SHORT_EXCLUSIVE = "ACCESS EXCLUSIVE, catalog-only (milliseconds; waits behind long transactions)"
+ROW_EXCLUSIVE = "ROW EXCLUSIVE (the rows it changes)"
+
+
+def temp_name(name: str, tail: str = "new") -> str:
+    base = name.encode()[: MAX_IDENTIFIER_BYTES - len(tail) - 1].decode(errors="ignore")
+    return f"{base}_{tail}"
+
+
+def _slug(*parts: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", "_".join(parts).lower()).strip("_")[:60]
+
+
+def _q(table: Table) -> str:
+    return qualified(table.schema, table.name)
+
+
+class DesignPlanner:
+    def __init__(self, current: Catalog, design, builder: Builder):
+        self.current = current
+        self.design = design
+        self.target = design.target
+        self.builder = builder
+        self.notes: list[str] = []
+        self.key_swap_up: list[str] = []
+        self._key_downs: list[list[str]] = []
+        self._fk_downs_first: list[str] = []
+        self._fk_downs_last: list[str] = []
+        self.key_swap_tables: list[str] = []
+        self.progress_needed = False
+
+    def step(self, phase: str, kind: str, table: Table | None, up, down, lock: str, risk: str, **extra) -> None:
+        name = _slug(kind, table.name if table else "")
+        old = self.current.table(table.qualified) if table else None
+        self.builder.add(Step(
+            phase=phase, name=name, title=extra.pop("title", f"{kind.replace('-', ' ')} on {table.qualified if table else 'the schema'}"),
+            up=tuple(up), down=tuple(down), lock=lock, risk=risk,
+            duration_class=duration_class(old.row_estimate if old else 0), tables=(table.qualified,) if table else (),
+            fixes=(), **extra))
+
+    # ------------------------------------------------------------------------------------------
+    def run(self) -> None:
+        ops = operations(self.current, self.target)
+        by_table: dict[str, list[Op]] = {}
+        for op in ops:
+            by_table.setdefault(op.table, []).append(op)
+        if self.design.setup_sql:
+            self._free_sql("expand", "design-setup", self.design.setup_sql)
+        self._new_tables([op.after for op in ops if op.concern == "tables" and op.action == "add"])
+        for op in ops:
+            if op.concern == "tables" and op.action == "drop":
+                self.notes.append(f"{op.name} is not in the target (the tenancy model moves or drops it): "
+                                  "moving data between schemas or databases is not planned automatically")
+        partitioned = {op.table for op in ops if op.concern == "partitioning"}
+        for name in partitioned:
+            self.notes.append(f"{name}: partitioning an existing table needs a copy under a write freeze or a sync trigger; "
+                              "it is not planned automatically in this version: use the target DDL and the design notes")
+        scoped = [t for t in self.target.stored_tables if t.qualified in by_table and t.qualified not in partitioned
+                  and self.current.table(t.qualified) is not None]
+        for table in self._parents_first(scoped):
+            self._columns(table, by_table[table.qualified])
+        for table in scoped:
+            self._indexes(table, by_table[table.qualified])
+        for table in scoped:
+            self._keys(table, by_table[table.qualified])
+        for table in scoped:
+            self._checks(table, by_table[table.qualified])
+        for table in scoped:
+            self._policies(table, by_table[table.qualified])
+        for table in scoped:
+            self._triggers(table, by_table[table.qualified])
+        if self.key_swap_up:
+            self.builder.add(Step(
+                phase="contract", name="swap_keys", title="swap keys and foreign keys to their new columns",
+                up=tuple(self.key_swap_up), down=tuple(self._swap_down()),
+                lock="ACCESS EXCLUSIVE on " + ", ".join(sorted(set(self.key_swap_tables))) + " (catalog-only: the new indexes and "
+                "validated constraints exist already)",
+                risk="One short transaction: old keys and foreign keys dropped, the new ones (built and validated before) renamed "
+                "into place. Deploy the application that writes the new columns first. The down rebuilds the old keys under lock.",
+                duration_class="seconds", tables=tuple(sorted(set(self.key_swap_tables))),
+                squawk_ignore=(("ban-drop-constraint", "old keys and foreign keys are replaced by new ones in the same transaction"),
+                               ("constraint-missing-not-valid", "the down restores the old foreign keys of a rollback in one step"),
+                               ("disallowed-unique-constraint", "the down restores the old keys of a rollback in one step"),
+                               ("renaming-object", "the new constraints take back the names of the ones they replace"),
+                               ("adding-serial-primary-key-field", "the down rebuilds the old primary key of a rollback under lock"))))
+        if self.design.extra_sql:
+            self._free_sql("validate", "design-objects", self.design.extra_sql)
+        if self.progress_needed:
+            self.builder.steps.insert(0, Step(
+                phase="expand", name="migration_progress", title=f"create the progress table {backfill.SCHEMA}.{backfill.TABLE}",
+                up=backfill.setup_statements(), down=backfill.teardown_statements(), lock="none on application tables",
+                risk="None: a new schema.", duration_class="seconds",
+                squawk_ignore=(("ban-drop-table", "rollback of the progress table this plan created"),
+                               ("ban-drop-schema", "rollback of the progress schema this plan created"))))
+
+    def _swap_down(self) -> list[str]:
+        drops = [d for group in self._key_downs for d in group if "DROP" in d]
+        adds = [d for group in self._key_downs for d in group if "DROP" not in d]
+        return self._fk_downs_first + drops + adds + self._fk_downs_last
+
+    def _parents_first(self, tables: list[Table]) -> list[Table]:
+        scope = self.design.scope
+        depth: dict[str, int] = {}
+
+        def level(name: str, seen=()) -> int:
+            if name in depth:
+                return depth[name]
+            scoped = scope.tables.get(name) if scope else None
+            parent = scoped.parent if scoped and scoped.added else None
+            depth[name] = 0 if parent is None or parent in seen else level(parent, (*seen, name)) + 1
+            return depth[name]
+
+        return sorted(tables, key=lambda t: level(t.qualified))
+
+    # expand: new tables -----------------------------------------------------------------------
+    def _new_tables(self, tables: list[Table]) -> None:
+        for table in sorted(tables, key=lambda t: t.partition_of is not None):
+            if not table.is_stored:
+                continue
+            up = [ddl.create_table(table, self.target)]
+            up += [ddl.index_statement(table, i) for i in table.indexes if not i.constraint and not table.partition_of]
+            if table.rls_enabled:
+                up += [ddl.policy_statement(table, p) for p in table.policies]
+                up.append(f"ALTER TABLE {_q(table)} ENABLE ROW LEVEL SECURITY;")
+                if table.rls_forced:
+                    up.append(f"ALTER TABLE {_q(table)} FORCE ROW LEVEL SECURITY;")
+            up += [t.definition.rstrip(";") + ";" for t in table.triggers]
+            down = [] if table.partition_of else [f"DROP TABLE IF EXISTS {_q(table)};"]
+            self.step("expand", "create-table", table, up, down or [f"-- {table.qualified} goes with its parent"],
+                      "none on existing tables (a new table)", "None: nothing uses it yet.",
+                      squawk_ignore=(("ban-drop-table", "rollback of a table this plan created"),
+                                     ("require-concurrent-index-creation", "the table is new and empty"),
+                                     ("prefer-robust-stmts", "runs in one transaction; a failure rolls it all back")))
+        for table in tables:
+            if table.is_stored and not table.partition_of and table.foreign_keys:
+                self.step("expand", "foreign-keys-of-new-table", table,
+                          [ddl.add_foreign_key(table, fk, not_valid=False) for fk in table.foreign_keys],
+                          [f"ALTER TABLE {_q(table)} DROP CONSTRAINT IF EXISTS {ident(fk.name)};" for fk in table.foreign_keys],
+                          "SHARE ROW EXCLUSIVE on the referenced tables (the new table is empty: no scan)",
+                          "None: the new table is empty.",
+                          squawk_ignore=(("constraint-missing-not-valid", "the table is new and empty: validation reads no row"),))
+
+    # columns: expand, backfill, cleanse, validate -----------------------------------------------
+    def _columns(self, table: Table, ops: list[Op]) -> None:
+        name = _q(table)
+        for op in ops:
+            if op.concern != "columns":
+                continue
+            if op.action == "add":
+                self._add_column(table, op.after)
+            elif op.action == "drop":
+                self.notes.append(f"{table.qualified}.{op.name}: dropping a column is left to a person (data would go)")
+            elif op.before.type != op.after.type:
+                col = ident(op.name)
+                self.step("backfill", "change-type", table,
+                          [f"ALTER TABLE {name} ALTER COLUMN {col} TYPE {op.after.type};"],
+                          [f"ALTER TABLE {name} ALTER COLUMN {col} TYPE {op.before.type} USING {col}::{op.before.type};"],
+                          "ACCESS EXCLUSIVE (rewrites the table and its indexes)",
+                          "Blocks reads and writes while the table is rewritten: a quiet window on a big table, or new column + "
+                          "batched backfill + swap.",
+                          squawk_ignore=(("changing-column-type", "the design changes the type; the lock is stated in the plan"),))
+            elif op.before.nullable and not op.after.nullable:
+                self._set_not_null(table, op.name)
+
+    def _add_column(self, table: Table, column) -> None:
+        name = _q(table)
+        col = ident(column.name)
+        plain = ddl.column_definition(column.__class__(column.name, column.type, collation=column.collation))
+        up = [f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS {plain};"]
+        if column.default is not None and not column.identity:
+            up.append(f"ALTER TABLE {name} ALTER COLUMN {col} SET DEFAULT {column.default};")
+        self.step("expand", "add-column", table, up, [f"ALTER TABLE {name} DROP COLUMN IF EXISTS {col};"], SHORT_EXCLUSIVE,
+                  "Catalog-only: the column is nullable and its default applies to new rows only.",
+                  title=f"add {table.qualified}.{column.name}",
+                  squawk_ignore=(("ban-drop-column", "rollback of a column this plan added"),))
+        if column.nullable:
+            return
+        scope = self.design.scope
+        scoped = scope.tables.get(table.qualified) if scope else None
+        if scoped and scoped.added and scoped.column == column.name and scoped.via is not None:
+            self._backfill_tenant(table, column.name, scoped)
+        else:
+            self.notes.append(f"{table.qualified}.{column.name}: new NOT NULL column without a source: rows without a value "
+                              "move to the quarantine before NOT NULL is set; fill them first if they should stay")
+        self._set_not_null(table, column.name)
+
+    def _backfill_tenant(self, table: Table, column: str, scoped) -> None:
+        scope = self.design.scope
+        parent = self.target.table(scoped.parent)
+        fk = scoped.via
+        if scoped.parent == scope.tenant_table:
+            value, join = f"c.{ident(fk.columns[0])}", None
+        else:
+            value = f"p.{ident(scope.column(scoped.parent))}"
+            join = (_q(parent), " AND ".join(f"p.{ident(r)} = c.{ident(c)}" for c, r in zip(fk.columns, fk.ref_columns, strict=True)))
+        old = self.current.table(table.qualified)
+        step_name = _slug("backfill", table.name, column)
+        self.progress_needed = True
+        self.step("backfill", "backfill", table,
+                  [backfill.batched_update(step_name, old, column, value, join)],
+                  [backfill.forget(step_name)],
+                  ROW_EXCLUSIVE + ", one batch per transaction",
+                  f"Copies {column} from {scoped.parent} in batches of {backfill.BATCH_SIZE} rows, committing each: resumable "
+                  "(rerun continues after the last committed key, see schema_studio_migration.progress).",
+                  transactional=False, title=f"backfill {table.qualified}.{column} from {scoped.parent}")
+
+    def _set_not_null(self, table: Table, column: str) -> None:
+        name = _q(table)
+        col = ident(column)
+        check = temp_name(f"{table.name}_{column}", "not_null")
+        cleanse = _slug("nulls", table.name, column)
+        self.step("cleanse", "nulls", table, [quarantine.nulls(cleanse, table, column, self.current)],
+                  [quarantine.restore(cleanse, self.current.table(table.qualified), self.current)], ROW_EXCLUSIVE,
+                  f"Moves rows whose {column} is still empty (no parent to copy from) to the quarantine.",
+                  title=f"quarantine empty {column} on {table.qualified}")
+        self.step("validate", "not-null-check", table,
+                  [f"ALTER TABLE {name} ADD CONSTRAINT {ident(check)} CHECK ({col} IS NOT NULL) NOT VALID;"],
+                  [f"ALTER TABLE {name} DROP CONSTRAINT IF EXISTS {ident(check)};"], SHORT_EXCLUSIVE,
+                  "Catalog-only: new writes must carry the value at once.", title=f"check {table.qualified}.{column} NOT VALID")
+        self.step("validate", "validate-not-null", table, [f"ALTER TABLE {name} VALIDATE CONSTRAINT {ident(check)};"],
+                  [f"-- {check} is dropped by the reverse of the step that added it"],
+                  "SHARE UPDATE EXCLUSIVE (reads and writes continue while rows are checked)",
+                  "Fails if an empty row was written meanwhile: rerun the cleanse, then this step.",
+                  title=f"validate {table.qualified}.{column} is never empty")
+        self.step("validate", "set-not-null", table,
+                  [f"ALTER TABLE {name} ALTER COLUMN {col} SET NOT NULL;", f"ALTER TABLE {name} DROP CONSTRAINT {ident(check)};"],
+                  [f"ALTER TABLE {name} ALTER COLUMN {col} DROP NOT NULL;",
+                   f"ALTER TABLE {name} ADD CONSTRAINT {ident(check)} CHECK ({col} IS NOT NULL) NOT VALID;"],
+                  SHORT_EXCLUSIVE, "SET NOT NULL uses the validated CHECK (PostgreSQL 12+) instead of scanning under the lock.",
+                  title=f"{table.qualified}.{column} NOT NULL",
+                  squawk_ignore=(("adding-not-nullable-field", "SET NOT NULL after a validated CHECK: no scan under the lock"),
+                                 ("ban-drop-not-null", "rollback of the NOT NULL this plan set"),
+                                 ("ban-drop-constraint", "the CHECK only carried NOT NULL until SET NOT NULL")))
+
+    # indexes ----------------------------------------------------------------------------------
+    def _indexes(self, table: Table, ops: list[Op]) -> None:
+        name = _q(table)
+        for op in ops:
+            if op.concern != "indexes":
+                continue
+            if op.action == "add":
+                self.step("expand", "create-index", table,
+                          [ddl.index_statement(table, op.after, concurrently=True).replace("CONCURRENTLY", "CONCURRENTLY IF NOT EXISTS", 1)],
+                          [f"DROP INDEX CONCURRENTLY IF EXISTS {qualified(table.schema, op.name)};"], SHARE_UPDATE,
+                          "Builds while writes continue; a failed build leaves an INVALID index: run the down, then the up.",
+                          transactional=False)
+            elif op.action == "drop":
+                self.step("contract", "drop-index", table, [f"DROP INDEX CONCURRENTLY IF EXISTS {qualified(table.schema, op.name)};"],
+                          [ddl.index_statement(table, op.before, concurrently=True).replace("CONCURRENTLY", "CONCURRENTLY IF NOT EXISTS", 1)],
+                          SHARE_UPDATE, "Queries that used the index get slower; the down rebuilds it.", transactional=False)
+            else:
+                new = op.after.__class__(**{**op.after.__dict__, "name": temp_name(op.name)})
+                self.step("expand", "create-index", table,
+                          [ddl.index_statement(table, new, concurrently=True).replace("CONCURRENTLY", "CONCURRENTLY IF NOT EXISTS", 1)],
+                          [f"DROP INDEX CONCURRENTLY IF EXISTS {qualified(table.schema, new.name)};"], SHARE_UPDATE,
+                          f"Builds the new shape of {op.name} beside the old one while writes continue.", transactional=False,
+                          title=f"build the new {op.name} on {table.qualified}")
+                self.step("contract", "drop-old-index", table, [f"DROP INDEX CONCURRENTLY IF EXISTS {qualified(table.schema, op.name)};"],
+                          [ddl.index_statement(table, op.before, concurrently=True).replace("CONCURRENTLY", "CONCURRENTLY IF NOT EXISTS", 1)],
+                          SHARE_UPDATE, "The new index replaces it.", transactional=False, title=f"drop the old {op.name} on {table.qualified}")
+                self.step("contract", "rename-index", table,
+                          [f"ALTER INDEX {qualified(table.schema, new.name)} RENAME TO {ident(op.name)};"],
+                          [f"ALTER INDEX {qualified(table.schema, op.name)} RENAME TO {ident(new.name)};"], SHORT_EXCLUSIVE,
+                          "Catalog-only.", title=f"rename the new index to {op.name} on {table.qualified}",
+                          squawk_ignore=(("renaming-object", "the rebuilt index takes back the name of the one it replaced"),))
+        del name
+
+    # keys and foreign keys --------------------------------------------------------------------
+    def _keys(self, table: Table, ops: list[Op]) -> None:
+        name = _q(table)
+        old = self.current.table(table.qualified)
+        for op in ops:
+            if op.concern != "constraints" or op.name in {c.name for c in old.checks} | {c.name for c in table.checks}:
+                continue
+            kind = "primary key" if op.name == "primary_key" else "foreign key" if op.name in {f.name for f in old.foreign_keys} | {
+                f.name for f in table.foreign_keys} else "unique"
+            if kind == "foreign key":
+                self._foreign_key(table, op)
+                continue
+            before, after = op.before, op.after
+            if after is not None:
+                index = temp_name(after.name)
+                self.step("validate", "unique-index", table,
+                          [f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {ident(index)} ON {name} ({', '.join(ident(c) for c in after.columns)});"],
+                          [f"DROP INDEX CONCURRENTLY IF EXISTS {qualified(table.schema, index)};"], SHARE_UPDATE,
+                          "Builds the new key's index while writes continue; a duplicate makes it fail (INVALID): down, fix, up.",
+                          transactional=False, title=f"build the index of the new {kind} ({', '.join(after.columns)}) on {table.qualified}")
+            self.key_swap_tables.append(table.qualified)
+            if before is not None:
+                self.key_swap_up.append(f"ALTER TABLE {name} DROP CONSTRAINT {ident(before.name)};")
+            if after is not None:
+                word = "PRIMARY KEY" if kind == "primary key" else "UNIQUE"
+                self.key_swap_up.append(f"ALTER TABLE {name} ADD CONSTRAINT {ident(after.name)} {word} USING INDEX {ident(temp_name(after.name))};")
+            down = []
+            if after is not None:
+                down.append(f"ALTER TABLE {name} DROP CONSTRAINT IF EXISTS {ident(after.name)};")
+            if before is not None:
+                word = "PRIMARY KEY" if kind == "primary key" else "UNIQUE"
+                down.append(f"ALTER TABLE {name} ADD CONSTRAINT {ident(before.name)} {word} ({', '.join(ident(c) for c in before.columns)});")
+            # keys are dropped after the foreign keys that use them and restored before them
+            self._key_downs.append(down)
+
+    def _foreign_key(self, table: Table, op: Op) -> None:
+        name = _q(table)
+        self.key_swap_tables.append(table.qualified)
+        before, after = op.before, op.after
+        if after is not None:
+            tmp = after.__class__(**{**after.__dict__, "name": temp_name(after.name)})
+            self.step("validate", "add-foreign-key", table, [ddl.add_foreign_key(table, tmp, not_valid=True)],
+                      [f"ALTER TABLE {name} DROP CONSTRAINT IF EXISTS {ident(tmp.name)};"],
+                      "SHARE ROW EXCLUSIVE on both tables, catalog-only (NOT VALID: no scan)",
+                      "New writes are checked at once; existing rows at VALIDATE.",
+                      title=f"foreign key ({', '.join(after.columns)}) -> {after.ref_table} on {table.qualified} NOT VALID")
+            self.step("validate", "validate-foreign-key", table, [f"ALTER TABLE {name} VALIDATE CONSTRAINT {ident(tmp.name)};"],
+                      [f"-- {tmp.name} is dropped by the reverse of the step that added it"],
+                      "SHARE UPDATE EXCLUSIVE (reads and writes continue while rows are checked)",
+                      "Fails if a row has no parent with the same tenant: read the error, fix or quarantine the row, rerun.",
+                      title=f"validate foreign key ({', '.join(after.columns)}) on {table.qualified}")
+        if before is not None:
+            self.key_swap_up.insert(0, f"ALTER TABLE {name} DROP CONSTRAINT {ident(before.name)};")
+        if after is not None:
+            self.key_swap_up.append(f"ALTER TABLE {name} RENAME CONSTRAINT {ident(temp_name(after.name))} TO {ident(after.name)};")
+        down_first = [f"ALTER TABLE {name} DROP CONSTRAINT IF EXISTS {ident(after.name)};"] if after is not None else []
+        down_last = []
+        if before is not None:
+            down_last.append(ddl.add_foreign_key(table, before, not_valid=True))
+            if before.validated:
+                down_last.append(f"ALTER TABLE {name} VALIDATE CONSTRAINT {ident(before.name)};")
+        self._fk_downs_first += down_first
+        self._fk_downs_last += down_last
+
+    def _checks(self, table: Table, ops: list[Op]) -> None:
+        name = _q(table)
+        old = self.current.table(table.qualified)
+        checks = {c.name for c in old.checks} | {c.name for c in table.checks}
+        for op in ops:
+            if op.concern != "constraints" or op.name not in checks:
+                continue
+            if op.before is not None:
+                self.step("contract", "drop-check", table, [f"ALTER TABLE {name} DROP CONSTRAINT IF EXISTS {ident(op.name)};"],
+                          [f"ALTER TABLE {name} ADD CONSTRAINT {ident(op.name)} {op.before.expression} NOT VALID;"], SHORT_EXCLUSIVE,
+                          "CONTRACT: the old rule no longer holds.",
+                          squawk_ignore=(("ban-drop-constraint", "the design replaces or removes this check"),))
+            if op.after is not None:
+                tmp = op.name if op.before is None else temp_name(op.name)
+                self.step("validate", "add-check", table,
+                          [f"ALTER TABLE {name} ADD CONSTRAINT {ident(tmp)} {op.after.expression} NOT VALID;",
+                           f"ALTER TABLE {name} VALIDATE CONSTRAINT {ident(tmp)};"],
+                          [f"ALTER TABLE {name} DROP CONSTRAINT IF EXISTS {ident(tmp)};"], SHORT_EXCLUSIVE,
+                          "Added NOT VALID then validated.")
+
+    # row level security and policies ------------------------------------------------------------
+    def _policies(self, table: Table, ops: list[Op]) -> None:
+        name = _q(table)
+        old = self.current.table(table.qualified)
+        mine = [op for op in ops if op.concern == "policies"]
+        if not mine:
+            return
+        up, down = [], []
+        for op in mine:
+            if op.name == "rls":
+                continue
+            # IF EXISTS also when new: an accepted fix may have created a policy of that name already
+            up.append(f"DROP POLICY IF EXISTS {ident(op.name)} ON {name};")
+            if op.after is not None:
+                up.append(ddl.policy_statement(table, op.after))
+                down.append(f"DROP POLICY IF EXISTS {ident(op.name)} ON {name};")
+            if op.before is not None:
+                down.append(ddl.policy_statement(old, op.before))
+        if table.rls_enabled and not old.rls_enabled:
+            up.append(f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY;")
+            down.append(f"ALTER TABLE {name} DISABLE ROW LEVEL SECURITY;")
+        if table.rls_forced and not old.rls_forced:
+            up.append(f"ALTER TABLE {name} FORCE ROW LEVEL SECURITY;")
+            down.append(f"ALTER TABLE {name} NO FORCE ROW LEVEL SECURITY;")
+        if table.rls_enabled is False and old.rls_enabled:
+            up.append(f"ALTER TABLE {name} DISABLE ROW LEVEL SECURITY;")
+            down.append(f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY;")
+        if not table.rls_forced and old.rls_forced:
+            up.append(f"ALTER TABLE {name} NO FORCE ROW LEVEL SECURITY;")
+            down.append(f"ALTER TABLE {name} FORCE ROW LEVEL SECURITY;")
+        self.step("validate", "row-level-security", table, up, down, SHORT_EXCLUSIVE,
+                  "Sessions that do not set app.tenant_id see no rows of this table (the owner too, once forced): deploy the "
+                  "application that sets it first.", title=f"row level security on {table.qualified}")
+
+    def _triggers(self, table: Table, ops: list[Op]) -> None:
+        name = _q(table)
+        for op in ops:
+            if op.concern != "triggers":
+                continue
+            up, down = [], []
+            if op.before is not None:
+                up.append(f"DROP TRIGGER IF EXISTS {ident(op.name)} ON {name};")
+            if op.after is not None:
+                up.append(op.after.definition.rstrip(";") + ";")
+                down.append(f"DROP TRIGGER IF EXISTS {ident(op.name)} ON {name};")
+            if op.before is not None:
+                down.append(op.before.definition.rstrip(";") + ";")
+            self.step("validate", "trigger", table, up, down, "SHARE ROW EXCLUSIVE (brief)", "Every write now runs the trigger.",
+                      title=f"trigger {op.name} on {table.qualified}")
+
+    def _free_sql(self, phase: str, kind: str, statements) -> None:
+        downs = []
+        for sql in statements:
+            m = re.match(r"\s*CREATE\s+(?:OR\s+REPLACE\s+)?(FUNCTION|PROCEDURE|TYPE|SCHEMA|TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?"
+                         r"([\w.\"]+)\s*(\([^)]*\))?", sql, re.I)
+            if m is None:
+                continue
+            what, obj = m.group(1).upper(), m.group(2)
+            args = m.group(3) or "" if what in ("FUNCTION", "PROCEDURE") else ""
+            downs.insert(0, f"DROP {what} IF EXISTS {obj}{args}{' CASCADE' if what == 'SCHEMA' else ''};")
+        self.step(phase, kind, None, [s.rstrip().rstrip(";") + ";" for s in statements], downs or ["-- nothing to undo"],
+                  "none on application tables", "New functions, types or tables the design needs.",
+                  squawk_ignore=(("ban-drop-table", "rollback of objects this plan created"),
+                                 ("ban-drop-schema", "rollback of objects this plan created")))
+
+
+def plan_design(catalog: Catalog, decisions, builder: Builder):
+    from studio.design.apply import design
+
+    if decisions is None or _no_design(decisions):
+        return [], [], {}
+    made = design(catalog, decisions)
+    planner = DesignPlanner(catalog, made, builder)
+    planner.run()
+    notes = [f"- **{n.title}** ({n.topic}): {n.text}" for n in made.notes]
+    touched: dict[str, set[str]] = {}
+    for op in operations(catalog, made.target):
+        name = op.name if op.name not in ("primary_key", "rls", "") else None
+        if op.name == "primary_key":
+            name = (op.before or op.after).name
+        if name:
+            touched.setdefault(op.table, set()).add(name)
+    return notes, planner.notes, touched
+
+
+def _no_design(decisions) -> bool:
+    return (decisions.tenancy.model is None and not decisions.partitions and decisions.key_strategy == "keep"
+            and not decisions.history)
+

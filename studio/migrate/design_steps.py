@@ -66,17 +66,19 @@ class DesignPlanner:
     # ------------------------------------------------------------------------------------------
     def run(self) -> None:
         ops = operations(self.current, self.target)
+        if self.design.setup_sql:
+            self._free_sql("expand", "design-setup", self.design.setup_sql)
+        partitioned = {op.table for op in ops if op.concern == "partitioning"}
+        ops = [op for op in ops if not _follows_partitioning(op, partitioned)]
         by_table: dict[str, list[Op]] = {}
         for op in ops:
             by_table.setdefault(op.table, []).append(op)
-        if self.design.setup_sql:
-            self._free_sql("expand", "design-setup", self.design.setup_sql)
+        self._functions([op for op in ops if op.concern == "functions"])
         self._new_tables([op.after for op in ops if op.concern == "tables" and op.action == "add"])
         for op in ops:
             if op.concern == "tables" and op.action == "drop":
                 self.notes.append(f"{op.name} is not in the target (the tenancy model moves or drops it): "
                                   "moving data between schemas or databases is not planned automatically")
-        partitioned = {op.table for op in ops if op.concern == "partitioning"}
         for name in partitioned:
             self.notes.append(f"{name}: partitioning an existing table needs a copy under a write freeze or a sync trigger; "
                               "it is not planned automatically in this version: use the target DDL and the design notes")
@@ -136,6 +138,18 @@ class DesignPlanner:
             return depth[name]
 
         return sorted(tables, key=lambda t: level(t.qualified))
+
+    def _functions(self, ops: list[Op]) -> None:
+        for op in ops:
+            if op.action != "add" or not op.after.definition:
+                self.notes.append(f"function {op.name}: changed or dropped by the design; not planned automatically")
+                continue
+            f = op.after
+            signature = f"{qualified(f.schema, f.name)}({f.arguments})"
+            self.step("expand", "create-function", None, [f.definition.rstrip().rstrip(";") + ";"],
+                      [f"DROP {'PROCEDURE' if f.kind == 'procedure' else 'FUNCTION'} IF EXISTS {signature};"],
+                      "none on application tables", "None: a new function, used once its trigger is created.",
+                      title=f"create function {op.name}")
 
     # expand: new tables -----------------------------------------------------------------------
     def _new_tables(self, tables: list[Table]) -> None:
@@ -438,6 +452,15 @@ class DesignPlanner:
                   "none on application tables", "New functions, types or tables the design needs.",
                   squawk_ignore=(("ban-drop-table", "rollback of objects this plan created"),
                                  ("ban-drop-schema", "rollback of objects this plan created")))
+
+
+def _follows_partitioning(op: Op, partitioned: set[str]) -> bool:
+    """Changes that only make sense once a table is partitioned: its partitions, FKs dropped because they point at it."""
+    if op.concern == "tables":
+        return op.after is not None and op.after.partition_of in partitioned
+    if op.concern == "constraints" and op.action == "drop" and hasattr(op.before, "ref_table"):
+        return op.before.ref_table in partitioned
+    return op.table in partitioned
 
 
 def plan_design(catalog: Catalog, decisions, builder: Builder):

@@ -48,6 +48,11 @@ def tables(current: Catalog, target: Catalog) -> list[Op]:
     return _ops("tables", "", pairs, lambda t: t.qualified)
 
 
+def functions(current: Catalog, target: Catalog) -> list[Op]:
+    pairs = differences(current.functions, target.functions, lambda f: (f.schema, f.name, f.arguments))
+    return _ops("functions", "", pairs, lambda f: f"{f.schema}.{f.name}")
+
+
 def columns(old: Table, new: Table) -> list[Op]:
     return _ops("columns", new.qualified, differences(old.columns, new.columns, lambda c: c.name), lambda c: c.name)
 
@@ -88,14 +93,14 @@ def triggers(old: Table, new: Table) -> list[Op]:
 def partitioning(old: Table, new: Table) -> list[Op]:
     if old.partitioning == new.partitioning:
         return []
-    return [Op("partitioning", new.qualified, "", "change", old.partitioning, new.partitioning)]
+    return [Op("partitioning", "change", new.qualified, "", old.partitioning, new.partitioning)]
 
 
 COMPARATORS = (columns, constraints, indexes, policies, triggers, partitioning)
 
 
 def operations(current: Catalog, target: Catalog) -> list[Op]:
-    ops = tables(current, target)
+    ops = tables(current, target) + functions(current, target)
     for new in target.tables:
         old = current.table(new.qualified)
         if old is None or not new.is_stored:

@@ -51,11 +51,7 @@ def start_panel() -> None:
     name = st.text_input("New workspace name", value=f"Workshop on {source.label}")
     if st.button(f"Start a workshop on {source.label}", type="primary", icon=":material/play_arrow:"):
         with guarded("Creating the workspace"):
-            created = ui.store().create(
-                name, source_kind=source.kind, source_label=source.label,
-                catalog_json=source.catalog.to_json(), author=ui.author(),
-            )
-            ui.open_workspace(created.id)
+            ui.open_workspace(ui.create_from_source(name, source))
             st.rerun()
 
 

@@ -21,11 +21,7 @@ def create_form() -> None:
         name = st.text_input("Name", value=f"Workshop on {source.label}", key="studio.workspaces.new_name")
         if st.button("Create", type="primary", icon=":material/add:"):
             with guarded("Creating the workspace"):
-                created = ui.store().create(
-                    name, source_kind=source.kind, source_label=source.label,
-                    catalog_json=source.catalog.to_json(), author=ui.author(),
-                )
-                ui.open_workspace(created.id)
+                ui.open_workspace(ui.create_from_source(name, source))
                 st.rerun()
 
 

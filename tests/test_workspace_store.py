@@ -139,3 +139,26 @@ def test_the_default_store_is_a_dedicated_embedded_database(monkeypatch):
     assert EMBEDDED_DATABASE in default_url()
     monkeypatch.setenv(STORE_URL_ENV, "postgresql://store@shared.example.com/studio")
     assert default_url() == "postgresql://store@shared.example.com/studio"
+
+
+def test_a_workspace_on_a_ddl_file_keeps_the_file_itself(store, tmp_path):
+    from studio.sources import open_source
+
+    ddl = "CREATE TABLE \"Shop\" (id bigint PRIMARY KEY, name text NOT NULL);\n"
+    path = tmp_path / "shop.sql"
+    path.write_text(ddl, encoding="utf-8")
+    with open_source(ddl=path) as source:
+        ws = store.create(
+            "On a file",
+            source_kind=source.kind,
+            source_label=source.label,
+            source_ddl=source.ddl_text,
+            catalog_json=source.catalog.to_json(),
+            author="Ada",
+        )
+    try:
+        kept = store.get(ws.id)
+        assert kept.source_ddl == ddl
+        assert Catalog.from_json(kept.catalog_json).table("public.Shop") is not None
+    finally:
+        store.delete(ws.id)

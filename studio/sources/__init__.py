@@ -21,6 +21,7 @@ class Source:
     url: str | None = None  # where the rows are (never shown: may carry credentials)
     notes: list = field(default_factory=list)
     release: Callable[[], None] | None = field(default=None, repr=False)
+    ddl_text: str | None = field(default=None, repr=False)  # a loaded file's own text (kept by workspaces)
 
     def close(self) -> None:
         """Drop what this source holds on the sandbox server (a loaded file's database and role)."""
@@ -54,7 +55,13 @@ def open_source(
 
         loaded = ddl_source.load_file(Path(ddl), schemas=schemas)
         return Source(
-            "ddl", Path(ddl).name, loaded.catalog, url=loaded.url, notes=list(loaded.catalog.notes), release=loaded.drop
+            "ddl",
+            Path(ddl).name,
+            loaded.catalog,
+            url=loaded.url,
+            notes=list(loaded.catalog.notes),
+            release=loaded.drop,
+            ddl_text=loaded.text,
         )
     from studio.sources import demo as demo_source
 

@@ -134,6 +134,7 @@ class Loaded:
     url: str  # for read-only use by later checks; may carry the sandbox role's password: never show it
     catalog: Catalog
     role: str = ""
+    text: str = field(default="", repr=False)  # the DDL as loaded, so a workspace can keep the file itself
     _dropped: bool = field(default=False, repr=False)
 
     def drop(self) -> None:
@@ -263,7 +264,7 @@ def load_text(
     except BaseException:
         _drop_sandbox(database, role)
         raise
-    return Loaded(database=database, url=url, catalog=catalog, role=role)
+    return Loaded(database=database, url=url, catalog=catalog, role=role, text=text)
 
 
 # Statement kinds ---------------------------------------------------------------------------------

@@ -71,7 +71,13 @@ def _uploaded(name: str, digest: str, _data: bytes) -> Source:
 
     loaded = ddl.load_text(ddl.decode(_data, name), filename=name)
     return Source(
-        "ddl", name, loaded.catalog, url=loaded.url, notes=list(loaded.catalog.notes), release=loaded.drop
+        "ddl",
+        name,
+        loaded.catalog,
+        url=loaded.url,
+        notes=list(loaded.catalog.notes),
+        release=loaded.drop,
+        ddl_text=loaded.text,
     )
 
 

@@ -192,3 +192,16 @@ def _settled(workspace_id: str, head: int) -> None:
 
 def item_part(key: str) -> str:
     return ITEM_PREFIX + key
+
+
+def create_from_source(name: str, source) -> str:
+    """A new workspace on the loaded source (an uploaded file's own DDL kept with it); returns its id."""
+    created = store().create(
+        name,
+        source_kind=source.kind,
+        source_label=source.label,
+        source_ddl=source.ddl_text,
+        catalog_json=source.catalog.to_json(),
+        author=author(),
+    )
+    return created.id

@@ -19,6 +19,7 @@ PAGES: list[tuple[str, str, str, str]] = [
     ("Design", "pages/design.py", "Design", ":material/architecture:"),
     ("Decide", "pages/workshop.py", "Workshop", ":material/groups:"),
     ("Decide", "pages/workspaces.py", "Workspaces", ":material/folder_open:"),
+    ("Decide", "pages/export.py", "Export", ":material/package_2:"),
 ]
 DEFAULT_PAGE = "pages/overview.py"
 

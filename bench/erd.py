@@ -1,9 +1,10 @@
-"""ERD benchmark: DOT generation and Graphviz layout at 36 (the demo), 150 and 1,000 tables, full
+"""ERD benchmark: DOT generation and Graphviz layout at 36 (the demo), 150, 400 and 1,000 tables, full
 and keys-only, plus the domain overview and a depth-2 focus of a 5,000-table schema.
 
 Synthetic catalogs are built in Python with the shape of bench/synthetic.py (8 columns, foreign
 keys to table i-1 and i/2), so no database is needed beyond the demo. Ratios are against the
-demo's full diagram measured in the same run.
+demo's full diagram measured in the same run. The engine column is the Graphviz layout the DOT
+names (studio/erd/dot.py `layout_attributes`: dot up to 200 tables, sfdp past that).
 
     .venv/bin/python bench/erd.py [--skip-1000-full]
 """
@@ -64,13 +65,17 @@ def timed(fn):
 LAYOUT_LIMIT_S = 30.0  # a layout slower than this is reported as "> limit" (the page never asks for one)
 
 
-def measure(catalog: Catalog, options: Options, findings=None) -> tuple[float, float | None, int]:
+def engine(dot: str) -> str:
+    return "sfdp" if "layout=sfdp" in dot else "dot"
+
+
+def measure(catalog: Catalog, options: Options, findings=None) -> tuple[float, float | None, int, str]:
     build_s, dot = timed(lambda: render(build(catalog, options, findings), "dot"))
     try:
         layout_s, _ = timed(lambda: layout(dot, "svg", timeout=LAYOUT_LIMIT_S))
     except StudioError:
         layout_s = None
-    return build_s, layout_s, len(dot)
+    return build_s, layout_s, len(dot), engine(dot)
 
 
 def main() -> int:
@@ -87,7 +92,7 @@ def main() -> int:
     rows.append((f"demo ({len(demo_catalog.tables)} tables), all columns",
                  *measure(demo_catalog, Options(), findings)))
     rows.append(("demo, keys only", *measure(demo_catalog, Options(columns="keys"), findings)))
-    for n in (150, 1000):
+    for n in (150, 400, 1000):
         catalog = synthetic_catalog(n)
         if not (n == 1000 and args.skip_1000_full):
             rows.append((f"{n:,} tables, all columns", *measure(catalog, Options(cluster="none"))))
@@ -97,18 +102,18 @@ def main() -> int:
     domains_s, domains = timed(lambda: compute_domains(big))
     over_s, over = timed(lambda: overview_dot(big, Options(), domains))
     over_layout_s, _ = timed(lambda: layout(over, "svg"))
-    rows.append((f"5,000 tables: find {len(domains)} domains", domains_s, None, 0))
-    rows.append(("5,000 tables: domain overview", over_s, over_layout_s, len(over)))
+    rows.append((f"5,000 tables: find {len(domains)} domains", domains_s, None, 0, ""))
+    rows.append(("5,000 tables: domain overview", over_s, over_layout_s, len(over), engine(over)))
     hub = "synth.t00100"  # referenced by t00101 and t00200, refers to t00099 and t00050
     rows.append(("5,000 tables: focus depth 2, all columns", *measure(big, Options(focus=hub, depth=2))))
     rows.append(("5,000 tables: focus depth 2 on t00002 (hub)", *measure(big, Options(focus="synth.t00002", depth=2))))
 
     base = rows[0][1] + (rows[0][2] or 0)
-    print(f"{'case':<48} {'DOT s':>8} {'layout s':>9} {'total s':>8} {'x demo':>7} {'DOT KiB':>8}")
-    for name, build_s, layout_s, size in rows:
+    print(f"{'case':<48} {'DOT s':>8} {'layout s':>9} {'total s':>8} {'x demo':>7} {'DOT KiB':>8} {'engine':>7}")
+    for name, build_s, layout_s, size, used in rows:
         total = build_s + (layout_s or 0)
         shown = f"> {LAYOUT_LIMIT_S:.0f}" if layout_s is None and size else ("-" if layout_s is None else f"{layout_s:.3f}")
-        print(f"{name:<48} {build_s:>8.3f} {shown:>9} {total:>8.3f} {total / base:>7.1f} {size / 1024:>8.0f}")
+        print(f"{name:<48} {build_s:>8.3f} {shown:>9} {total:>8.3f} {total / base:>7.1f} {size / 1024:>8.0f} {used:>7}")
     return 0
 
 

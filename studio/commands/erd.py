@@ -11,37 +11,63 @@ def add_parser(sub) -> None:
     parser.add_argument("--format", choices=("dot", "svg", "png", "mermaid", "dbml", "text"), default="text")
     parser.add_argument("--focus", metavar="SCHEMA.TABLE", help="only this table and its neighbours")
     parser.add_argument("--depth", type=int, default=1, metavar="N", help="relationship hops around --focus (1)")
+    parser.add_argument("--domain", metavar="NAME", help="only the tables of this domain (--overview lists them)")
+    parser.add_argument(
+        "--overview", action="store_true",
+        help="one node per domain (communities of the foreign-key graph) with the links between them; "
+        "dot, svg, png or text",
+    )
     parser.add_argument("--columns", choices=("all", "keys", "none"), default="all", help="column detail (all)")
     parser.add_argument("--cluster", choices=("none", "schema", "domain"), default="schema")
     parser.add_argument("--direction", choices=("LR", "TB"), default="LR")
     parser.add_argument("--no-implied", action="store_true", help="leave out implied (undeclared) foreign keys")
     parser.add_argument("--no-findings", action="store_true", help="do not run the analyzers to mark findings")
+    parser.add_argument(
+        "--config", metavar="FILE",
+        help="schema-studio.toml or pyproject.toml for the findings marked (default: discovered)",
+    )
     add_output_argument(parser)
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
-    from studio.erd import Options, build, render, require_table
+    from studio.erd import OVERVIEW_FORMATS, Options, build, render, render_overview, require_table
     from studio.errors import StudioError
 
     if args.depth < 0:
         raise StudioError(f"--depth {args.depth}: give 0 or more hops")
     if args.format == "png" and not args.output:
         raise StudioError("--format png writes binary data: give -o FILE.png")
+    if args.overview and (args.focus or args.domain):
+        raise StudioError("--overview shows every domain: leave out --focus and --domain, or drop --overview")
+    if args.overview and args.format not in OVERVIEW_FORMATS:
+        raise StudioError(f"--overview is drawn as {', '.join(OVERVIEW_FORMATS)}: choose one of those with --format")
     catalog = open_from_args(args).catalog
-    focus = require_table(catalog, args.focus) if args.focus else None
-    findings = None
-    if not args.no_findings and args.format in ("dot", "svg", "png", "text"):
-        from analyzers.engine import analyze
-
-        findings = analyze(catalog).findings
     options = Options(
         columns=args.columns,
         cluster=args.cluster,
-        focus=focus,
+        focus=require_table(catalog, args.focus) if args.focus else None,
         depth=args.depth,
+        domain=args.domain,
         direction=args.direction,
         implied=not args.no_implied,
     )
+    if args.overview:
+        write_output(args, render_overview(catalog, args.format, options))
+        return 0
+    findings = None
+    if not args.no_findings and args.format in ("dot", "svg", "png", "text"):
+        findings = _findings(catalog, args.config)
     write_output(args, render(build(catalog, options, findings), args.format))
     return 0
+
+
+def _findings(catalog, config_path: str | None):
+    """The findings under the user's configuration (disabled rules, severities, suppressions), as `analyze` reports them."""
+    from analyzers import config as config_file
+    from analyzers.engine import analyze
+    from analyzers.registry import all_rules
+
+    config = config_file.load(config_path)
+    config.validate(all_rules())
+    return analyze(catalog, config).findings

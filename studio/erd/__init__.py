@@ -42,6 +42,7 @@ __all__ = [
     "find_domains",
     "overview_dot",
     "render",
+    "render_overview",
     "overview_targets",
     "require_table",
     "svg_targets",
@@ -58,7 +59,7 @@ def render(diagram: Diagram, fmt: str) -> str | bytes:
         from studio.erd.dot import to_dot
         from studio.erd.layout import render as layout
 
-        out = layout(to_dot(diagram), fmt)
+        out = layout(to_dot(diagram), fmt, what=f"{len(diagram.tables):,} tables")
         return out.decode("utf-8") if fmt == "svg" else out
     if fmt == "mermaid":
         from studio.erd.mermaid import to_mermaid
@@ -93,6 +94,28 @@ def overview_dot(catalog: Catalog, options: Options | None = None, domains=None)
     domains = domains if domains is not None else compute_domains(catalog, options)
     edges = domain_edges(domains, all_relationships(catalog, options.implied))
     return draw(domains, edges, options.direction)
+
+
+OVERVIEW_FORMATS = ("dot", "svg", "png", "text")
+
+
+def render_overview(catalog: Catalog, fmt: str, options: Options | None = None, domains=None) -> str | bytes:
+    """The domain overview (one node per domain) as DOT, SVG, PNG or text."""
+    options = options or Options()
+    domains = domains if domains is not None else compute_domains(catalog, options)
+    if fmt == "text":
+        from studio.erd.text import overview_text
+
+        return overview_text(domains, domain_edges(domains, all_relationships(catalog, options.implied)))
+    if fmt not in OVERVIEW_FORMATS:
+        raise StudioError(f"the domain overview is drawn as {', '.join(OVERVIEW_FORMATS)}, not {fmt}")
+    dot = overview_dot(catalog, options, domains)
+    if fmt == "dot":
+        return dot
+    from studio.erd.layout import render as layout
+
+    out = layout(dot, fmt, what=f"the overview of {len(domains):,} domains")
+    return out.decode("utf-8") if fmt == "svg" else out
 
 
 def close_names(catalog: Catalog, name: str, n: int = 3) -> list[str]:

@@ -7,7 +7,14 @@ import subprocess
 
 from studio.errors import StudioError
 
-TIMEOUT_SECONDS = 60
+# Every diagram the page or CLI draws lays out in a few seconds (bench/erd.py: 1,000 tables in
+# about 1 s); one that does not is too large to read anyway, so fail soon with what to do instead.
+TIMEOUT_SECONDS = 20
+TOO_LARGE = (
+    "Graphviz took more than {seconds:g} s to lay out {what}: draw less of it: one table and its "
+    "neighbours (--focus SCHEMA.TABLE --depth 1; on the ERD page, Find a table), one domain "
+    "(--domain NAME) or the domain overview (--overview)"
+)
 MISSING = (
     "Graphviz `dot` is not installed, so the diagram cannot be laid out here: install the graphviz package "
     "(apt-get install graphviz / brew install graphviz), or export DOT, Mermaid, DBML or text instead"
@@ -22,8 +29,8 @@ def has_dot() -> bool:
     return dot_binary() is not None
 
 
-def render(dot: str, fmt: str = "svg", timeout: float = TIMEOUT_SECONDS, dpi: int = 110) -> bytes:
-    """Lay out DOT text with Graphviz and return the SVG or PNG bytes."""
+def render(dot: str, fmt: str = "svg", timeout: float = TIMEOUT_SECONDS, dpi: int = 110, what: str = "the diagram") -> bytes:
+    """Lay out DOT text with Graphviz and return the SVG or PNG bytes (`what` names the diagram in errors)."""
     if fmt not in ("svg", "png"):
         raise ValueError(f"layout format {fmt!r}: svg or png")
     binary = dot_binary()
@@ -33,10 +40,7 @@ def render(dot: str, fmt: str = "svg", timeout: float = TIMEOUT_SECONDS, dpi: in
     try:
         done = subprocess.run(command, input=dot.encode("utf-8"), capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as exc:
-        raise StudioError(
-            f"Graphviz took more than {timeout:.0f} s to lay out the diagram: focus on a table, "
-            "pick one domain or show keys only"
-        ) from exc
+        raise StudioError(TOO_LARGE.format(seconds=timeout, what=what)) from exc
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise StudioError(f"Graphviz could not lay out the diagram: {message[-1] if message else 'no message'}")

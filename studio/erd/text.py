@@ -57,3 +57,17 @@ def to_text(diagram: Diagram) -> str:
 def _ref(r: Relationship) -> str:
     kind = "" if r.declared else "  [implied]"
     return f"({', '.join(r.columns)}) {r.ref_table}({', '.join(r.ref_columns)})  {cardinality(r)}{kind}"
+
+
+def overview_text(domains, edges: dict[tuple[str, str], int]) -> str:
+    """The domain overview for a terminal: each domain, its size and tables, and its links to other domains."""
+    lines: list[str] = []
+    for d in domains:
+        lines.append(f"{d.name}  ({len(d.tables):,} table{'s' if len(d.tables) != 1 else ''})")
+        lines.append("-" * max(len(lines[-1]), 20))
+        lines.append("  " + ", ".join(d.tables))
+        for (a, b), count in sorted(edges.items()):
+            if a == d.name:
+                lines.append(f"  -> {b}  ({count} foreign key{'s' if count != 1 else ''})")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

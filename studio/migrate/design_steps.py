@@ -88,8 +88,10 @@ class DesignPlanner:
             self._columns(table, by_table[table.qualified])
         for table in scoped:
             self._indexes(table, by_table[table.qualified])
+        for table in scoped:  # every new key's index first: the new foreign keys reference them
+            self._keys(table, by_table[table.qualified], foreign=False)
         for table in scoped:
-            self._keys(table, by_table[table.qualified])
+            self._keys(table, by_table[table.qualified], foreign=True)
         for table in scoped:
             self._checks(table, by_table[table.qualified])
         for table in scoped:
@@ -305,7 +307,7 @@ class DesignPlanner:
         del name
 
     # keys and foreign keys --------------------------------------------------------------------
-    def _keys(self, table: Table, ops: list[Op]) -> None:
+    def _keys(self, table: Table, ops: list[Op], foreign: bool) -> None:
         name = _q(table)
         old = self.current.table(table.qualified)
         for op in ops:
@@ -313,7 +315,9 @@ class DesignPlanner:
                 continue
             kind = "primary key" if op.name == "primary_key" else "foreign key" if op.name in {f.name for f in old.foreign_keys} | {
                 f.name for f in table.foreign_keys} else "unique"
-            if kind == "foreign key":
+            if (kind == "foreign key") != foreign:
+                continue
+            if foreign:
                 self._foreign_key(table, op)
                 continue
             before, after = op.before, op.after

@@ -206,6 +206,19 @@ def _alter_table(catalog: Catalog, finding: Finding, table: Table, action: str) 
         constraint, columns, parent, ref_columns = unquote(m.group(1)), column_list(m.group(2)), qualified_key(m.group(3)), column_list(m.group(4))
         up = alter + action if re.search(r"NOT\s+VALID\s*$", action, re.I) else alter + action + " NOT VALID"
         cleanse = _slug("orphans", table.name, *columns)
+        if table.kind == "partitioned_table":  # PostgreSQL cannot add a NOT VALID foreign key to a partitioned table
+            whole = re.sub(r"\s+NOT\s+VALID\s*$", "", alter + action, flags=re.I) + ";"
+            return [
+                _step(finding, table, "cleanse", "orphans", [quarantine.orphans(cleanse, table, columns, parent, ref_columns, constraint, catalog)],
+                      [quarantine.restore(cleanse, table, catalog)], ROW_EXCLUSIVE,
+                      "Moves rows whose parent is missing to the quarantine; the application no longer sees them.",
+                      title=f"quarantine orphan {', '.join(columns)} on {table.qualified}"),
+                _step(finding, table, "validate", "add-foreign-key", [whole], [f"{alter}DROP CONSTRAINT IF EXISTS {ident(constraint)};"],
+                      "SHARE ROW EXCLUSIVE on both tables while every partition is scanned",
+                      "A partitioned table cannot take a NOT VALID foreign key: the check scans every partition under the "
+                      "lock (writes wait); schedule it on a big table.",
+                      squawk_ignore=(("constraint-missing-not-valid", "PostgreSQL refuses NOT VALID foreign keys on partitioned tables"),)),
+            ]
         return [
             _step(finding, table, "expand", "add-foreign-key", [up + ";"], [f"{alter}DROP CONSTRAINT IF EXISTS {ident(constraint)};"],
                   SHARE_ROW, "New writes are checked at once; existing rows only at VALIDATE."),

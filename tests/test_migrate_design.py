@@ -1,0 +1,67 @@
+"""Design decisions (rls tenancy on the demo) -> export -> verify; a workspace adds its decision log and summary."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from studio.bundle import read_bundle
+from studio.catalog import Catalog
+from studio.design.decisions import Decisions, Tenancy
+
+RLS = Decisions(tenancy=Tenancy(model="rls"))
+
+
+@pytest.fixture(scope="module")
+def workspace():
+    from studio.sources import embedded
+    from studio.workspace import Store
+
+    with embedded.scratch_database("test") as name:
+        store = Store(embedded.admin_url(name))
+        yield store.create("Fleet review", source_kind="demo", source_label="demo", catalog_json=Catalog().to_json(),
+                           author="Ada", decisions=RLS.to_toml())
+
+
+@pytest.fixture(scope="module")
+def rls_export(workspace):
+    from studio.migrate.export import build_export
+    from studio.sources import open_source
+
+    return build_export(open_source(demo=True), accepted="none", decisions=RLS, decisions_toml=RLS.to_toml(), workspace=workspace)
+
+
+def test_rls_design_verifies_with_the_tenant_column_backfilled(rls_export):
+    result = rls_export.verified
+    assert result.ok, result.text()
+    migrated = result.migrated
+    photos = migrated.table("public.work_order_photos")
+    assert photos.column("tenant_id") is not None and not photos.column("tenant_id").nullable
+    assert photos.rls_enabled and photos.rls_forced and photos.policies
+    assert any("backfill of" in n and "finished" in n for n in result.notices)
+    lost = next(c for c in result.checks if c.name.startswith("no row lost"))
+    assert lost.ok and "0 in quarantine" in lost.detail, "every photo has a work order: nothing quarantined"
+    phases = {s.phase for s in rls_export.plan.steps}
+    assert {"expand", "backfill", "cleanse", "validate", "contract"} <= phases
+
+
+def test_readme_has_the_decisions_and_workspace_files_are_in(rls_export):
+    files = read_bundle(rls_export.data)
+    readme = files["README.md"].decode()
+    assert "Tenant column added" in readme and "No design decision changes the schema" not in readme
+    assert "decision-log.md" in files and "workshop-summary.md" in files
+    assert 'model = "rls"' in files["design.toml"].decode()
+
+
+def test_squawk_passes_every_design_migration(rls_export, tmp_path: Path):
+    paths = []
+    for name, data in read_bundle(rls_export.data).items():
+        if name.startswith("migrations/"):
+            path = tmp_path / Path(name).name
+            path.write_bytes(data)
+            paths.append(str(path))
+    done = subprocess.run([str(Path(sys.executable).parent / "squawk"), "--reporter", "gcc", *paths], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr

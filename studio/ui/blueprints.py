@@ -66,7 +66,7 @@ def _card(info: blueprints.Info, catalog, default_tenancy: str) -> None:
     preview, ddl_tab, tradeoffs = st.tabs(["ERD preview", "DDL", "Trade-offs"])
     with preview:
         try:
-            st.graphviz_chart(_preview_dot(blueprint.sql), use_container_width=True)
+            st.graphviz_chart(_preview_dot(blueprint.sql), width="stretch")
         except Exception as exc:
             st.info(f"The preview could not be drawn here: {exc}")
     with ddl_tab:

@@ -26,7 +26,8 @@ from studio.erd.model import drawable_tables
 from studio.errors import StudioError
 from studio.ui import state
 from studio.ui.components import guarded, md, plural, show_error
-from studio.ui.erd_component import erd_viewer
+from studio.ui.erd_component import erd_viewer, finding_html, heading_html
+from studio.ui.findings import cached_report, session_suppressions
 
 _HASH = {Catalog: hash, Options: hash}
 PREFIX = "source.erd."  # source-scoped: cleared when another source is loaded
@@ -35,18 +36,19 @@ COLUMNS, CLUSTER, DIRECTION, IMPLIED = PREFIX + "columns", PREFIX + "cluster", P
 SELECTED, PENDING, URL_READ = PREFIX + "selected", PREFIX + "pending", PREFIX + "url_read"
 ALL_DOMAINS = ""
 NO_FOCUS = ""
-SEVERITY_BADGES = {"error": ":red-badge[error]", "warning": ":orange-badge[warning]", "info": ":blue-badge[info]"}
 ALL_COLUMNS_UP_TO = 20  # tables; past this the diagram opens on keys only, to stay readable
 
 
-# Cached work: analysis, domains and layout per (catalog, options) -----------------------------
+# Cached work: analysis, domains and layout per (catalog, options, suppressions) ---------------
 
 
-@st.cache_data(hash_funcs=_HASH, show_spinner=False, max_entries=8)
-def findings_of(catalog: Catalog):
-    from analyzers.engine import analyze
+def findings_of(catalog: Catalog, suppressions: tuple = ()):
+    """The findings as the Findings page shows them: the session's suppressions applied (cached there)."""
+    return cached_report(catalog, suppressions).findings
 
-    return analyze(catalog).findings
+
+def suppressed() -> tuple:
+    return tuple(session_suppressions())
 
 
 @st.cache_data(hash_funcs=_HASH, show_spinner=False, max_entries=8)
@@ -55,9 +57,9 @@ def domains_of(catalog: Catalog, implied: bool):
 
 
 @st.cache_data(hash_funcs=_HASH, show_spinner=False, max_entries=32)
-def drawing(catalog: Catalog, options: Options) -> tuple[str, str | None, dict[str, str], str | None]:
+def drawing(catalog: Catalog, options: Options, suppressions: tuple = ()) -> tuple[str, str | None, dict[str, str], str | None]:
     """(DOT, SVG or None when Graphviz is missing, click targets, layout error)."""
-    diagram = build(catalog, options, findings_of(catalog), domains_of(catalog, options.implied))
+    diagram = build(catalog, options, findings_of(catalog, suppressions), domains_of(catalog, options.implied))
     dot = render(diagram, "dot")
     try:
         return dot, layout(dot, "svg").decode("utf-8"), svg_targets(diagram), None
@@ -75,13 +77,14 @@ def overview_drawing(catalog: Catalog, options: Options) -> tuple[str, str | Non
         return dot, None, overview_targets(domains), str(exc)
 
 
-def export(catalog: Catalog, options: Options, fmt: str, overview: bool) -> str | bytes:
+def export(catalog: Catalog, options: Options, fmt: str, overview: bool, suppressions: tuple = ()) -> str | bytes:
     if overview and fmt in ("dot", "svg", "png"):
         dot = overview_drawing(catalog, options)[0]
         return dot if fmt == "dot" else layout(dot, fmt)
     if overview:
         options = dataclasses.replace(options, columns="keys")
-    return render(build(catalog, options, findings_of(catalog), domains_of(catalog, options.implied)), fmt)
+    findings = findings_of(catalog, suppressions)
+    return render(build(catalog, options, findings, domains_of(catalog, options.implied)), fmt)
 
 
 # State ------------------------------------------------------------------------------------------
@@ -175,8 +178,8 @@ def controls(catalog: Catalog, domains) -> Options:
 # Details ----------------------------------------------------------------------------------------
 
 
-def details(catalog: Catalog, table: Table) -> None:
-    st.subheader(table.qualified, anchor=False)
+def details(catalog: Catalog, table: Table, suppressions: tuple = ()) -> None:
+    st.html(heading_html(table.qualified))
     facts = [table.kind.replace("_", " ")]
     if table.row_estimate is not None and table.row_estimate >= 0:
         facts.append(f"~{table.row_estimate:,} rows")
@@ -187,10 +190,12 @@ def details(catalog: Catalog, table: Table) -> None:
         st.markdown(md(table.comment))
     st.button("Focus the diagram here", key=PREFIX + "focus_here", on_click=focus_on, args=(table.qualified,),
               icon=":material/center_focus_strong:")
-    found = [f for f in findings_of(catalog) if f.table == table.qualified]
-    st.markdown(f"**Findings** ({len(found)})")
-    for f in found:
-        st.markdown(f"{SEVERITY_BADGES.get(f.severity, '')} {md(f.message)}", help=f.explanation or None)
+    found = [f for f in findings_of(catalog, suppressions) if f.table == table.qualified]
+    unsuppressed = sum(1 for f in findings_of(catalog) if f.table == table.qualified)
+    hidden = f", {unsuppressed - len(found)} suppressed" if unsuppressed > len(found) else ""
+    st.markdown(f"**Findings** ({len(found)}{hidden})")
+    if found:
+        st.html("".join(finding_html(f.severity, f.message, f.explanation) for f in found))
     if not found:
         st.caption("None.")
     st.markdown(f"**Columns** ({len(table.columns)})")
@@ -209,7 +214,7 @@ def details(catalog: Catalog, table: Table) -> None:
                 for c in table.columns
             ]
         ),
-        hide_index=True, use_container_width=True,
+        hide_index=True, width="stretch",
     )
     keys = []
     if table.primary_key:
@@ -227,34 +232,34 @@ def details(catalog: Catalog, table: Table) -> None:
     ]
     st.markdown(f"**Keys** ({len(keys)})")
     if keys:
-        st.dataframe(pd.DataFrame(keys), hide_index=True, use_container_width=True)
+        st.dataframe(pd.DataFrame(keys), hide_index=True, width="stretch")
     st.markdown(f"**Indexes** ({len(table.indexes)})")
     if table.indexes:
         st.dataframe(
             pd.DataFrame([{"index": i.name, "definition": i.definition or ", ".join(i.columns)} for i in table.indexes]),
-            hide_index=True, use_container_width=True,
+            hide_index=True, width="stretch",
         )
     st.markdown(f"**Policies** ({len(table.policies)})")
     if table.policies:
         st.dataframe(
             pd.DataFrame([{"policy": p.name, "command": p.command, "using": p.using or "",
                            "with check": p.with_check or ""} for p in table.policies]),
-            hide_index=True, use_container_width=True,
+            hide_index=True, width="stretch",
         )
 
 
 # Page -------------------------------------------------------------------------------------------
 
 
-def downloads(catalog: Catalog, options: Options, overview: bool) -> None:
+def downloads(catalog: Catalog, options: Options, overview: bool, suppressions: tuple = ()) -> None:
     cells = st.columns(len(MEDIA_TYPES) + 1)
     cells[0].caption("Download" + (" (overview; text formats: whole schema, keys only)" if overview else ""))
     for cell, (fmt, (mime, ext)) in zip(cells[1:], MEDIA_TYPES.items(), strict=True):
         disabled = fmt in ("svg", "png") and not has_dot()
         cell.download_button(
-            fmt.upper(), data=lambda fmt=fmt: export(catalog, options, fmt, overview), file_name=f"erd.{ext}",
+            fmt.upper(), data=lambda fmt=fmt: export(catalog, options, fmt, overview, suppressions), file_name=f"erd.{ext}",
             mime=mime, key=f"{PREFIX}download.{fmt}", disabled=disabled, on_click="ignore",
-            use_container_width=True,
+            width="stretch",
         )
 
 
@@ -278,12 +283,16 @@ def main() -> None:
             md(f"{len(drawn):,} tables: showing the {len(domains)} domains. Click a domain to open it, "
                "or find a table to see its neighbourhood.")
         )
-    diagram_column, detail_column = st.columns([3, 1])
+    diagram_column, detail_column = st.columns([5, 2])
     selected = st.session_state.get(SELECTED)
+    suppressions = suppressed()
     with diagram_column:
         try:
             with st.spinner("Laying out the diagram…"):
-                dot, svg, targets, problem = (overview_drawing if overview else drawing)(catalog, options)
+                if overview:
+                    dot, svg, targets, problem = overview_drawing(catalog, options)
+                else:
+                    dot, svg, targets, problem = drawing(catalog, options, suppressions)
         except StudioError as exc:
             show_error(exc, "Drawing the diagram")
             return
@@ -294,15 +303,15 @@ def main() -> None:
                 st.rerun()
         else:
             st.caption(md(problem or "") + " Showing the browser's layout instead (no zoom or click).")
-            st.graphviz_chart(dot, use_container_width=True)
-        downloads(catalog, options, overview)
+            st.graphviz_chart(dot, width="stretch")
+        downloads(catalog, options, overview, suppressions)
     with detail_column:
         table = catalog.table(selected) if selected else None
         if table is None:
             st.caption("Click a table in the diagram to see its columns, keys, indexes, policies and findings.")
         else:
             with guarded("Showing the table"):
-                details(catalog, table)
+                details(catalog, table, suppressions)
     if source.notes and not overview:
         st.caption(plural(len(source.notes), "loading note") + " on the Overview page.")
 

@@ -4,9 +4,15 @@ It shows a Graphviz SVG with wheel zoom, drag pan and fit, highlights the select
 sends a click on a table or domain node back to Python as the trigger value `select`
 ("table:<schema.table>" or "domain:<name>"). The SVG is parsed as XML (DOMParser), never run as
 HTML, and Graphviz has already escaped every identifier in it.
+
+Also the details panel's HTML helpers (`breakable`, `heading_html`, `finding_html`): every
+identifier and message is HTML-escaped before the only markup added, <wbr> and styled spans.
 """
 
 from __future__ import annotations
+
+import html
+import re
 
 import streamlit as st
 
@@ -72,6 +78,7 @@ export default function (component) {
 
   if (state.svg !== data.svg) {
     state.svg = data.svg;
+    state.revealed = null;
     const parsed = new DOMParser().parseFromString(data.svg || '<svg xmlns="http://www.w3.org/2000/svg"/>', 'image/svg+xml');
     const svg = parsed.documentElement;
     canvas.replaceChildren(document.importNode(svg, true));
@@ -87,10 +94,28 @@ export default function (component) {
   }
 
   const targets = data.targets || {};
+  let selectedNode = null;
   for (const node of canvas.querySelectorAll('g.node')) {
     const target = targets[node.id];
-    node.classList.toggle('erd-selected', !!target && target === data.selected);
+    const selected = !!target && target === data.selected;
+    node.classList.toggle('erd-selected', selected);
+    if (selected) selectedNode = node;
     if (target) node.setAttribute('data-erd-target', target);
+  }
+
+  // A newly selected table that is off-screen (or only partly shown) is panned to the centre,
+  // after the first fit of a new SVG has run (two frames: fit is scheduled on the next one).
+  const reveal = (node) => {
+    const r = node.getBoundingClientRect(), v = viewport.getBoundingClientRect();
+    if (!v.width || !r.width) return;
+    if (r.left >= v.left && r.right <= v.right && r.top >= v.top && r.bottom <= v.bottom) return;
+    state.x += (v.left + v.width / 2) - (r.left + r.width / 2);
+    state.y += (v.top + v.height / 2) - (r.top + r.height / 2);
+    apply();
+  };
+  if (selectedNode && state.revealed !== data.selected) {
+    state.revealed = data.selected;
+    requestAnimationFrame(() => requestAnimationFrame(() => reveal(selectedNode)));
   }
 
   if (!root.__erdBound) {
@@ -146,3 +171,35 @@ def erd_viewer(svg: str, targets: dict[str, str], *, selected: str | None = None
         on_select_change=lambda: None,
     )
     return getattr(result, "select", None)
+
+
+# Identifiers in the details panel ------------------------------------------------------------------
+
+_BREAK_AFTER = re.compile(r"([_.])(?=\w)")
+SEVERITY_STYLES = {
+    "error": ("#b91c1c", "#fee2e2"),
+    "warning": ("#b45309", "#fef3c7"),
+    "info": ("#1d4ed8", "#dbeafe"),
+}
+
+
+def breakable(text: str) -> str:
+    """`text` HTML-escaped, with a line-break opportunity (<wbr>) after each underscore or dot inside
+    a word: a long identifier in a narrow panel wraps at its parts ("customer_" / "name") instead
+    of mid-word, and copying it still gives the identifier (a <wbr> adds no character)."""
+    return _BREAK_AFTER.sub(r"\1<wbr>", html.escape(str(text), quote=True))
+
+
+def heading_html(text: str) -> str:
+    return f'<h3 style="margin:0;padding:0.25rem 0;line-height:1.25">{breakable(text)}</h3>'
+
+
+def finding_html(severity: str, message: str, explanation: str | None = None) -> str:
+    """One finding: a severity badge and the message; the explanation shows on hover."""
+    colour, tint = SEVERITY_STYLES.get(severity, ("#334155", "#f1f5f9"))
+    title = f' title="{html.escape(explanation, quote=True)}"' if explanation else ""
+    badge = (
+        f'<span style="color:{colour};background:{tint};border-radius:0.25rem;padding:0 0.35rem;'
+        f'font-size:0.85em;margin-right:0.35rem">{html.escape(severity)}</span>'
+    )
+    return f'<div{title} style="margin:0 0 0.5rem 0;line-height:1.45">{badge}{breakable(message)}</div>'

@@ -11,6 +11,14 @@ pytestmark = pytest.mark.browser
 VIEWER = "[data-testid='erd-viewport']"
 
 
+INSIDE_VIEWPORT = """([viewport, target]) => {
+  const node = viewport.querySelector(`g.node[data-erd-target='${target}']`);
+  if (!node) return false;
+  const r = node.getBoundingClientRect(), v = viewport.getBoundingClientRect();
+  return r.width > 0 && r.left >= v.left && r.right <= v.right && r.top >= v.top && r.bottom <= v.bottom;
+}"""
+
+
 def open_erd(page, query: str = "") -> None:
     page.goto(f"/erd{query}")
     wait_for_app(page)
@@ -39,6 +47,12 @@ def test_click_a_table_shows_its_details(page):
     for section in ("Findings (", "Keys (", "Indexes (", "Policies ("):
         assert main.get_by_text(section, exact=False).count() == 1, section
     assert node(page, "public.work_orders").get_attribute("class").find("erd-selected") >= 0
+    viewport = page.locator(VIEWER).element_handle()
+    page.wait_for_function(INSIDE_VIEWPORT, arg=[viewport, "table:public.work_orders"], timeout=10_000)
+    # Identifiers wrap at underscores and dots, never mid-word: the break points are <wbr> elements.
+    finding = main.get_by_text("customer_name", exact=False).first
+    assert finding.evaluate("e => e.querySelectorAll('wbr').length") > 0
+    assert "work_orders.customer_name" in finding.inner_text().replace("\n", "")
     assert page.locator("[data-testid='stException']").count() == 0
     page.screenshot(path=str(screenshot_path("erd-selected")), full_page=False)
 

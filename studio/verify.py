@@ -199,8 +199,16 @@ def model_differences(before: Catalog, after: Catalog) -> list[str]:
                 out.append(f"{name}: {key} differs{detail}")
     for kind in ("sequences", "functions"):
         if a[kind] != b[kind]:
-            out.append(f"{kind} differ")
+            gone = [_label(x) for x in a[kind] if x not in b[kind]]
+            new = [_label(y) for y in b[kind] if y not in a[kind]]
+            out.append(f"{kind} differ (before only: {gone}; after only: {new})")
     return out
+
+
+def _label(plain: str) -> str:
+    """A sequence or function as the model shows it, for a readable difference."""
+    item = json.loads(plain)
+    return ", ".join(f"{k}={v}" for k, v in item.items() if v not in (None, "", [], False))
 
 
 def verify(bundle: bytes | str | Path, *, demo: bool = False, ddl: str | Path | None = None, dsn: str | None = None,

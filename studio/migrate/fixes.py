@@ -13,7 +13,7 @@ import re
 
 from analyzers.registry import Finding
 from studio import ddl
-from studio.catalog import Catalog, Table
+from studio.catalog import Catalog, ForeignKey, Table
 from studio.migrate import quarantine
 from studio.migrate.plan import Builder, Left, Step, duration_class
 from studio.migrate.sqltext import column_list, match, qualified_key, unquote
@@ -213,7 +213,9 @@ def _alter_table(catalog: Catalog, finding: Finding, table: Table, action: str) 
                       [quarantine.restore(cleanse, table, catalog)], ROW_EXCLUSIVE,
                       "Moves rows whose parent is missing to the quarantine; the application no longer sees them.",
                       title=f"quarantine orphan {', '.join(columns)} on {table.qualified}"),
-                _step(finding, table, "validate", "add-foreign-key", [whole], [f"{alter}DROP CONSTRAINT IF EXISTS {ident(constraint)};"],
+                _step(finding, table, "validate", "add-foreign-key", [whole],
+                      [f"{alter}DROP CONSTRAINT IF EXISTS {ident(constraint)};",
+                       *_partition_keys_merged(catalog, table, _added_key(constraint, columns, parent, ref_columns, m.group(5)))],
                       "SHARE ROW EXCLUSIVE on both tables while every partition is scanned",
                       "A partitioned table cannot take a NOT VALID foreign key: the check scans every partition under the "
                       "lock (writes wait); schedule it on a big table.",
@@ -317,6 +319,40 @@ def _alter_table(catalog: Catalog, finding: Finding, table: Table, action: str) 
     return None
 
 
+def _added_key(name: str, columns, parent: str, ref_columns, tail: str) -> ForeignKey:
+    """The foreign key an ADD CONSTRAINT ... FOREIGN KEY clause creates (actions and deferral read from its tail)."""
+    def action(verb: str) -> str:
+        found = re.search(rf"ON\s+{verb}\s+(NO\s+ACTION|RESTRICT|CASCADE|SET\s+NULL|SET\s+DEFAULT)", tail, re.I)
+        return " ".join(found.group(1).upper().split()) if found else "NO ACTION"
+
+    deferrable = re.search(r"(?<!NOT\s)DEFERRABLE", tail, re.I) is not None
+    return ForeignKey(name, tuple(columns), parent, tuple(ref_columns), action("DELETE"), action("UPDATE"),
+                      "FULL" if re.search(r"MATCH\s+FULL", tail, re.I) else "SIMPLE", deferrable,
+                      deferrable and re.search(r"INITIALLY\s+DEFERRED", tail, re.I) is not None)
+
+
+def _fk_shape(fk: ForeignKey) -> tuple:
+    return (fk.columns, fk.ref_table, fk.ref_columns, fk.on_delete, fk.on_update, fk.match, fk.deferrable, fk.initially_deferred)
+
+
+def _partition_keys_merged(catalog: Catalog, parent: Table, added: ForeignKey) -> list[str]:
+    """Re-create the partitions' own foreign keys that the parent's new one absorbed.
+
+    Adding a foreign key to a partitioned table attaches every partition's validated foreign key
+    of the same shape to it instead of cloning a new one; dropping the parent's key then drops
+    them too. The rollback must give each partition back the key it declared itself.
+    """
+    out = []
+    for partition in catalog.tables:
+        if partition.partition_of != parent.qualified:
+            continue
+        for fk in partition.foreign_keys:
+            if fk.validated and _fk_shape(fk) == _fk_shape(added):
+                out.append(ddl.add_foreign_key(partition, fk, not_valid=True))
+                out.append(f"ALTER TABLE {qualified(partition.schema, partition.name)} VALIDATE CONSTRAINT {ident(fk.name)};")
+    return out
+
+
 def _recreate_constraint(table: Table, name: str) -> list[str] | None:
     alter = f"ALTER TABLE {qualified(table.schema, table.name)} "
     for fk in table.foreign_keys:
@@ -346,21 +382,37 @@ def _identity_conversion(catalog: Catalog, finding: Finding, sqls: list[str]) ->
     drop = [s.rstrip(";") + ";" for s in sqls if re.match(r"DROP\s+SEQUENCE", s, re.I)]
     name = qualified(table.schema, table.name)
     col = ident(column.name)
+    sequence = next((s for s in catalog.sequences if f"{s.schema}.{s.name}" == seq_key), None)
+    seq_type = sequence.data_type if sequence else "bigint"
+    seq_sql = qualified_name(seq_key)
+    identity_seq = f"pg_get_serial_sequence({_lit(name)}, {_lit(column.name)})::regclass"
     down = [
+        f"CREATE SEQUENCE IF NOT EXISTS {seq_sql} AS {seq_type};",
+        # the old sequence takes over where the identity stopped: no key is handed out twice
+        f"SELECT setval({_lit(seq_sql)}, greatest(1, n), n > 0) FROM (SELECT greatest((SELECT coalesce(max({col}), 0) FROM {name}), "
+        f"coalesce(pg_sequence_last_value({identity_seq}), 0)) AS n) AS position;",
         f"ALTER TABLE {name} ALTER COLUMN {col} DROP IDENTITY IF EXISTS;",
-        f"CREATE SEQUENCE IF NOT EXISTS {qualified_name(seq_key)};",
-        f"SELECT setval({_lit(qualified_name(seq_key))}, greatest(1, (SELECT coalesce(max({col}), 0) FROM {name})));",
-        f"ALTER TABLE {name} ALTER COLUMN {col} SET DEFAULT nextval({_lit(qualified_name(seq_key))}::regclass);",
-        f"ALTER SEQUENCE {qualified_name(seq_key)} OWNED BY {name}.{col};",
+        f"ALTER TABLE {name} ALTER COLUMN {col} SET DEFAULT nextval({_lit(seq_sql)}::regclass);",
     ]
+    owner = _owner_column(catalog, sequence.owned_by) if sequence and sequence.owned_by else None
+    if owner is not None:  # only a sequence that was owned before gets its owner back
+        down.append(f"ALTER SEQUENCE {seq_sql} OWNED BY {qualified(owner[0].schema, owner[0].name)}.{ident(owner[1])};")
     steps = [_step(finding, table, "backfill", "serial-to-identity", body, down, SHORT_EXCLUSIVE,
                    "Catalog-only; inserts that name the sequence directly must switch to the identity.")]
     if drop:
-        seq_type = next((s.data_type for s in catalog.sequences if f"{s.schema}.{s.name}" == seq_key), "bigint")
         steps.append(_step(finding, table, "contract", "drop-old-sequence", drop, [
             f"CREATE SEQUENCE IF NOT EXISTS {qualified_name(seq_key)} AS {seq_type};"], SHORT_EXCLUSIVE,
             "CONTRACT: the old sequence is no longer used by the column."))
     return steps
+
+
+def _owner_column(catalog: Catalog, owned_by: str) -> tuple[Table, str] | None:
+    """`schema.table.column` -> (table, column), read against the model (names may hold dots)."""
+    for table in catalog.tables:
+        prefix = f"{table.qualified}."
+        if owned_by.startswith(prefix) and table.column(owned_by[len(prefix):]):
+            return table, owned_by[len(prefix):]
+    return None
 
 
 def _lit(text: str) -> str:

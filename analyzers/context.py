@@ -52,6 +52,17 @@ def _family(type_name: str) -> str:
     return base
 
 
+def own_columns(catalog: Catalog, table: Table) -> tuple[Column, ...]:
+    """Columns defined by this table: partitions and inherited columns are reported on the parent."""
+    if not table.inherits:
+        return table.columns
+    inherited: set[str] = set()
+    for parent in table.inherits:
+        if (p := catalog.table(parent)) is not None:
+            inherited.update(p.column_names)
+    return tuple(c for c in table.columns if c.name not in inherited)
+
+
 @dataclass
 class Context:
     catalog: Catalog
@@ -62,6 +73,16 @@ class Context:
     def owner_tables(self) -> tuple[Table, ...]:
         """Ordinary and partitioned tables: a partition is covered by its parent."""
         return tuple(t for t in self.catalog.stored_tables if t.kind != "partition")
+
+    @cached_property
+    def columns_by_type(self) -> dict[str, list[tuple[Table, Column]]]:
+        """Own columns of the owner tables by type as printed, in catalog order: a rule looking for
+        a few types reads those columns instead of scanning them all."""
+        found: dict[str, list[tuple[Table, Column]]] = {}
+        for table in self.owner_tables:
+            for column in own_columns(self.catalog, table):
+                found.setdefault(column.type, []).append((table, column))
+        return found
 
     # Tenancy --------------------------------------------------------------------------------------
 

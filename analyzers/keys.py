@@ -686,7 +686,7 @@ def _blast_origins(edges: dict[str, list[str]], threshold: int) -> list[tuple[st
         if entered[i]:
             continue
         origin = min(comp)
-        count = bin(reach[i]).count("1") - 1
+        count = reach[i].bit_count() - 1
         if count >= threshold:
             found.append((origin, count, 0))
     return sorted(found)

@@ -11,7 +11,7 @@ from analyzers import naming
 from analyzers.context import Context, type_family
 from analyzers.registry import Hit, rule
 from analyzers.types import alter_type_fix, own_columns
-from studio.catalog import Index, Table
+from studio.catalog import Column, Index, Table
 from studio.sql import constraint_name, ident, idents, qualified_name
 
 _NUMBERED = re.compile(r"(?P<stem>.*?[A-Za-z])_?(?P<n>\d+)\Z")
@@ -122,7 +122,12 @@ def denormalized_column(ctx: Context) -> Iterable[Hit]:
     """
     for table in ctx.owner_tables:
         seen: set[str] = set()
+        # A copy starts with the reference's stem (customer_name beside customer_id): look only there.
         own = own_columns(ctx.catalog, table)
+        by_first_word: dict[str, list[Column]] = defaultdict(list)
+        for column in own:
+            if words := naming.words(column.name):
+                by_first_word[words[0]].append(column)
         tenant = ctx.tenant_column(table)
         for columns, ref_table, _ref_columns, declared in ctx.references(table):
             parent = ctx.catalog.table(ref_table)
@@ -135,7 +140,7 @@ def denormalized_column(ctx: Context) -> Iterable[Hit]:
                 if stem is None or fk_column == tenant and len(columns) > 1:
                     continue
                 prefix = naming.words(stem)
-                for column in own:
+                for column in by_first_word.get(prefix[0], ()) if prefix else own:
                     if column.name in columns or column.name in seen:
                         continue
                     rest = _prefix_rest(column.name, prefix)
@@ -202,13 +207,16 @@ column comment and suppress this; if not, read the value through the join so it 
 
 def _pairs(table: Table) -> Iterable[tuple[str, str]]:
     """(`<x>_type`, `<x>_id`) column pairs, snake_case or CamelCase."""
+    type_columns = [
+        (c.name, words) for c in table.columns if len(words := naming.words(c.name)) >= 2 and words[-1] == "type"
+    ]
+    if not type_columns:
+        return
     by_fold = {naming.fold(c.name): c.name for c in table.columns}
-    for column in table.columns:
-        words = naming.words(column.name)
-        if len(words) >= 2 and words[-1] == "type":
-            stem = "".join(words[:-1])
-            if (id_column := by_fold.get(stem + "id")) is not None:
-                yield column.name, id_column
+    for name, words in type_columns:
+        stem = "".join(words[:-1])
+        if (id_column := by_fold.get(stem + "id")) is not None:
+            yield name, id_column
 
 
 @rule(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterable
 
 from analyzers.context import Context
@@ -235,9 +236,9 @@ def tenant_scope_gap(ctx: Context) -> Iterable[Hit]:
     tenant_table = ctx.tenant_table.qualified if ctx.tenant_table is not None else None
     scoped = {t.qualified for t in ctx.tenant_tables}
     reached: dict[str, tuple[Table, ForeignKey, str]] = {}
-    frontier = sorted(scoped)
+    frontier = deque(sorted(scoped))
     while frontier:
-        parent = frontier.pop(0)
+        parent = frontier.popleft()
         for child, fk in children.get(parent, ()):
             q = child.qualified
             if q in scoped or q in reached or q in (tenant_table, parent):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from analyzers import naming
-from analyzers.context import Context
+from analyzers.context import Context, own_columns
 from analyzers.registry import Hit, rule
 from studio.catalog import Catalog, Column, Table
 from studio.sql import MAX_IDENTIFIER_BYTES, ident, literal, needs_quotes, qualified_name
@@ -42,15 +42,11 @@ _TIMESTAMP = re.compile(r"timestamp(?P<precision>\(\d+\))? without time zone\Z")
 _CHAR_N = re.compile(r"(character varying|character)\(\d+\)\Z")
 
 
-def own_columns(catalog: Catalog, table: Table) -> Iterable[Column]:
-    """Columns defined by this table: partitions and inherited columns are reported on the parent."""
-    if not table.inherits:
-        return table.columns
-    inherited: set[str] = set()
-    for parent in table.inherits:
-        if (p := catalog.table(parent)) is not None:
-            inherited.update(p.column_names)
-    return tuple(c for c in table.columns if c.name not in inherited)
+def columns_typed(ctx: Context, matches: Callable[[str], object]) -> Iterator[tuple[Table, Column]]:
+    """Own columns of the owner tables whose type (as printed) `matches`: only those are read."""
+    for column_type, found in ctx.columns_by_type.items():
+        if matches(column_type):
+            yield from found
 
 
 @functools.lru_cache(maxsize=4096)
@@ -124,31 +120,28 @@ def float_for_money(ctx: Context) -> Iterable[Hit]:
     Good:
         CREATE TABLE invoices (id bigint PRIMARY KEY, total_amount numeric(12, 2) NOT NULL, weight real);
     """
-    for table in ctx.owner_tables:
-        for column in own_columns(ctx.catalog, table):
-            if column.type not in ("real", "double precision"):
-                continue
-            words = set(naming.words(column.name))
-            if not MONEY_WORDS & words or NOT_MONEY_WORDS & words:
-                continue
-            fix = alter_type_fix(
-                ctx.catalog,
-                table,
-                column.name,
-                "numeric",
-                f"{ident(column.name)}::numeric",
-                notes=(
-                    "Unconstrained numeric keeps every digit the float shows today; rounding to cents",
-                    "here would silently change stored values. Once the data is checked, narrow it to",
-                    "numeric(12, 2) (or your currency's scale) in a second step.",
-                ),
-            )
-            yield Hit(
-                table.qualified,
-                f"{table.qualified}.{column.name} stores money as {column.type}, which cannot hold decimal amounts exactly",
-                columns=(column.name,),
-                fix=fix,
-            )
+    for table, column in columns_typed(ctx, lambda t: t in ("real", "double precision")):
+        words = set(naming.words(column.name))
+        if not MONEY_WORDS & words or NOT_MONEY_WORDS & words:
+            continue
+        fix = alter_type_fix(
+            ctx.catalog,
+            table,
+            column.name,
+            "numeric",
+            f"{ident(column.name)}::numeric",
+            notes=(
+                "Unconstrained numeric keeps every digit the float shows today; rounding to cents",
+                "here would silently change stored values. Once the data is checked, narrow it to",
+                "numeric(12, 2) (or your currency's scale) in a second step.",
+            ),
+        )
+        yield Hit(
+            table.qualified,
+            f"{table.qualified}.{column.name} stores money as {column.type}, which cannot hold decimal amounts exactly",
+            columns=(column.name,),
+            fix=fix,
+        )
 
 
 @rule(
@@ -168,26 +161,23 @@ def money_type(ctx: Context) -> Iterable[Hit]:
     Good:
         CREATE TABLE payments (id bigint PRIMARY KEY, amount numeric(12, 2) NOT NULL);
     """
-    for table in ctx.owner_tables:
-        for column in own_columns(ctx.catalog, table):
-            if column.type != "money":
-                continue
-            fix = alter_type_fix(
-                ctx.catalog,
-                table,
-                column.name,
-                "numeric",
-                f"{ident(column.name)}::numeric",
-                notes=(
-                    "money converts to numeric exactly; add a scale such as numeric(12, 2) once you know the currencies.",
-                ),
-            )
-            yield Hit(
-                table.qualified,
-                f"{table.qualified}.{column.name} uses the locale-dependent money type",
-                columns=(column.name,),
-                fix=fix,
-            )
+    for table, column in columns_typed(ctx, lambda t: t == "money"):
+        fix = alter_type_fix(
+            ctx.catalog,
+            table,
+            column.name,
+            "numeric",
+            f"{ident(column.name)}::numeric",
+            notes=(
+                "money converts to numeric exactly; add a scale such as numeric(12, 2) once you know the currencies.",
+            ),
+        )
+        yield Hit(
+            table.qualified,
+            f"{table.qualified}.{column.name} uses the locale-dependent money type",
+            columns=(column.name,),
+            fix=fix,
+        )
 
 
 @rule(
@@ -207,33 +197,32 @@ def timestamp_without_time_zone(ctx: Context) -> Iterable[Hit]:
     Good:
         CREATE TABLE events (id bigint PRIMARY KEY, occurred_at timestamptz NOT NULL, occurred_on date);
     """
-    for table in ctx.owner_tables:
-        for column in own_columns(ctx.catalog, table):
-            m = _TIMESTAMP.match(column.type)
-            if not m or column.is_array:
-                continue
-            date_only = ["If it only ever holds dates (a birth date), the right type is date instead."]
-            if not {"date", "day", "birth"} & set(naming.words(column.name)):
-                date_only = []
-            fix = alter_type_fix(
-                ctx.catalog,
-                table,
-                column.name,
-                f"timestamptz{m.group('precision') or ''}",
-                f"{ident(column.name)} AT TIME ZONE {literal('UTC')}",
-                notes=(
-                    "Assumes the stored values are UTC wall-clock times. If the application wrote local",
-                    "time, put that zone here instead (e.g. 'Europe/Paris'). Rewrites the table under an",
-                    "ACCESS EXCLUSIVE lock: run it in a maintenance window on large tables.",
-                    *date_only,
-                ),
-            )
-            yield Hit(
-                table.qualified,
-                f"{table.qualified}.{column.name} is {column.type}: its values carry no time zone",
-                columns=(column.name,),
-                fix=fix,
-            )
+    for table, column in columns_typed(ctx, _TIMESTAMP.match):
+        m = _TIMESTAMP.match(column.type)
+        if column.is_array:
+            continue
+        date_only = ["If it only ever holds dates (a birth date), the right type is date instead."]
+        if not {"date", "day", "birth"} & set(naming.words(column.name)):
+            date_only = []
+        fix = alter_type_fix(
+            ctx.catalog,
+            table,
+            column.name,
+            f"timestamptz{m.group('precision') or ''}",
+            f"{ident(column.name)} AT TIME ZONE {literal('UTC')}",
+            notes=(
+                "Assumes the stored values are UTC wall-clock times. If the application wrote local",
+                "time, put that zone here instead (e.g. 'Europe/Paris'). Rewrites the table under an",
+                "ACCESS EXCLUSIVE lock: run it in a maintenance window on large tables.",
+                *date_only,
+            ),
+        )
+        yield Hit(
+            table.qualified,
+            f"{table.qualified}.{column.name} is {column.type}: its values carry no time zone",
+            columns=(column.name,),
+            fix=fix,
+        )
 
 
 @rule(
@@ -253,29 +242,26 @@ def json_instead_of_jsonb(ctx: Context) -> Iterable[Hit]:
     Good:
         CREATE TABLE webhooks (id bigint PRIMARY KEY, payload jsonb NOT NULL);
     """
-    for table in ctx.owner_tables:
-        for column in own_columns(ctx.catalog, table):
-            if column.type != "json":
-                continue
-            fix = alter_type_fix(
-                ctx.catalog,
-                table,
-                column.name,
-                "jsonb",
-                f"{ident(column.name)}::jsonb",
-                notes=(
-                    "jsonb drops duplicate keys, key order and whitespace; check nothing relies on them.",
-                ),
-            )
-            if column.default is not None:
-                default = f"ALTER TABLE {qualified_name(table.qualified)} ALTER COLUMN {ident(column.name)}"
-                fix = f"{default} DROP DEFAULT;\n{fix}\n{default} SET DEFAULT ({column.default})::jsonb;"
-            yield Hit(
-                table.qualified,
-                f"{table.qualified}.{column.name} is json rather than jsonb",
-                columns=(column.name,),
-                fix=fix,
-            )
+    for table, column in columns_typed(ctx, lambda t: t == "json"):
+        fix = alter_type_fix(
+            ctx.catalog,
+            table,
+            column.name,
+            "jsonb",
+            f"{ident(column.name)}::jsonb",
+            notes=(
+                "jsonb drops duplicate keys, key order and whitespace; check nothing relies on them.",
+            ),
+        )
+        if column.default is not None:
+            default = f"ALTER TABLE {qualified_name(table.qualified)} ALTER COLUMN {ident(column.name)}"
+            fix = f"{default} DROP DEFAULT;\n{fix}\n{default} SET DEFAULT ({column.default})::jsonb;"
+        yield Hit(
+            table.qualified,
+            f"{table.qualified}.{column.name} is json rather than jsonb",
+            columns=(column.name,),
+            fix=fix,
+        )
 
 
 def sequence_of(column: Column) -> str | None:
@@ -303,15 +289,13 @@ def serial_instead_of_identity(ctx: Context) -> Iterable[Hit]:
     Good:
         CREATE TABLE customers (id integer GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, name text NOT NULL);
     """
-    sharers: dict[str, int] = {}
-    for table in ctx.catalog.tables:
-        for column in table.columns:
-            if column.sequence_filled and (seq := sequence_of(column)):
-                sharers[seq] = sharers.get(seq, 0) + 1
+    sharers: dict[str, int] | None = None  # counted at the first hit: most schemas have none
     for table in ctx.owner_tables:
         for column in own_columns(ctx.catalog, table):
             if not column.sequence_filled or column.identity:
                 continue
+            if sharers is None:
+                sharers = _sequence_sharers(ctx.catalog)
             seq = sequence_of(column)
             yield Hit(
                 table.qualified,
@@ -319,6 +303,16 @@ def serial_instead_of_identity(ctx: Context) -> Iterable[Hit]:
                 columns=(column.name,),
                 fix=_identity_fix(table, column, seq, shared=sharers.get(seq or "", 0) > 1),
             )
+
+
+def _sequence_sharers(catalog: Catalog) -> dict[str, int]:
+    """Sequence -> how many columns of any relation it fills."""
+    sharers: dict[str, int] = {}
+    for table in catalog.tables:
+        for column in table.columns:
+            if column.sequence_filled and (seq := sequence_of(column)):
+                sharers[seq] = sharers.get(seq, 0) + 1
+    return sharers
 
 
 def _identity_fix(table: Table, column: Column, seq: str | None, *, shared: bool) -> str:
@@ -364,22 +358,21 @@ def char_n_type(ctx: Context) -> Iterable[Hit]:
     Good:
         CREATE TABLE products (id bigint PRIMARY KEY, name text NOT NULL, country_code char(2) NOT NULL);
     """
-    for table in ctx.owner_tables:
-        for column in own_columns(ctx.catalog, table):
-            if column.is_array or not _CHAR_N.match(column.type):
-                continue
-            words = naming.words(column.name)
-            if not words or words[-1] not in FREE_TEXT_WORDS or NOT_FREE_TEXT_WORDS & set(words):
-                continue
-            notes = ["varchar to text needs no table rewrite."]
-            if column.type.startswith("character("):
-                notes = ["char(n) to text drops the trailing padding spaces and rewrites the table."]
-            yield Hit(
-                table.qualified,
-                f"{table.qualified}.{column.name} limits free text to {column.type}",
-                columns=(column.name,),
-                fix=alter_type_fix(ctx.catalog, table, column.name, "text", None, notes=notes),
-            )
+    for table, column in columns_typed(ctx, _CHAR_N.match):
+        if column.is_array:
+            continue
+        words = naming.words(column.name)
+        if not words or words[-1] not in FREE_TEXT_WORDS or NOT_FREE_TEXT_WORDS & set(words):
+            continue
+        notes = ["varchar to text needs no table rewrite."]
+        if column.type.startswith("character("):
+            notes = ["char(n) to text drops the trailing padding spaces and rewrites the table."]
+        yield Hit(
+            table.qualified,
+            f"{table.qualified}.{column.name} limits free text to {column.type}",
+            columns=(column.name,),
+            fix=alter_type_fix(ctx.catalog, table, column.name, "text", None, notes=notes),
+        )
 
 
 @functools.lru_cache(maxsize=65536)

@@ -78,8 +78,13 @@ def test_key_strategies_load_and_follow(demo_catalog, strategy):
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(result.ddl())
             if strategy == "uuidv7":
-                first, second = (conn.execute("SELECT public.uuidv7()").fetchone()[0] for _ in range(2))
+                # Ordered by their millisecond timestamp (within one millisecond the rest is random).
+                first, = conn.execute("SELECT public.uuidv7()").fetchone()
+                conn.execute("SELECT pg_sleep(0.002)")
+                second, = conn.execute("SELECT public.uuidv7()").fetchone()
                 assert first.version == 7 and str(first) < str(second)
+                millis = conn.execute("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint").fetchone()[0]
+                assert abs((second.int >> 80) - millis) < 60_000, "the first 48 bits hold the Unix time in milliseconds"
         built = introspect(url)
     want = "uuid" if strategy == "uuidv7" else "bigint"
     for t in built.stored_tables:

@@ -18,7 +18,7 @@ from studio.design.decisions import Decisions, validate
 from studio.design.history import apply_history
 from studio.design.keys import apply_keys
 from studio.design.notes import Note
-from studio.design.partitioning import partition_table
+from studio.design.partitioning import hoist_partition_foreign_keys, partition_table
 from studio.design.scope import Scope, ScopedTable
 from studio.design.tenancy import Result, apply_tenancy, enable_rls
 from studio.sql import ident
@@ -99,7 +99,10 @@ def design(catalog: Catalog, decisions: Decisions, *, today: dt.date | None = No
     validate(decisions, catalog, where)
     today = today or dt.date.today()
     notes: list[Note] = []
-    target, setup, key_notes = apply_keys(catalog, decisions.key_strategy)
+    target = catalog
+    if decisions.tenancy.model or decisions.key_strategy != "keep" or decisions.partitions:
+        target, notes = hoist_partition_foreign_keys(catalog)
+    target, setup, key_notes = apply_keys(target, decisions.key_strategy)
     notes += key_notes
     result: Result = apply_tenancy(target, decisions.tenancy)
     target = result.catalog

@@ -17,7 +17,7 @@ import re
 from studio.catalog import Catalog, IndexKey, Partitioning, PrimaryKey, Table
 from studio.design.decisions import Partition
 from studio.design.notes import Note, partition_cost
-from studio.sql import MAX_IDENTIFIER_BYTES, ident, literal
+from studio.sql import MAX_IDENTIFIER_BYTES, constraint_name, ident, literal
 
 
 def _with(columns: tuple[str, ...], column: str) -> tuple[str, ...]:
@@ -208,3 +208,60 @@ def _maintenance(table_name: str, p: Partition) -> Note:
         text = ("Hash partitions need no calendar maintenance; changing the modulus means creating a new table and "
                 "copying every row, so pick it for the size you expect in years.")
     return Note("partitioning", f"Maintaining {table_name}", text, f"{p.strategy} partitioning on {p.column}")
+
+
+def _fk_shape(fk) -> tuple:
+    return (fk.columns, fk.ref_table, fk.ref_columns, fk.on_delete, fk.on_update, fk.match, fk.deferrable, fk.initially_deferred)
+
+
+def own_foreign_keys(partition: Table, parent: Table | None) -> tuple:
+    """The foreign keys a partition declares itself (not the ones it inherits from its parent)."""
+    inherited = {(fk.columns, fk.ref_table, fk.ref_columns) for fk in parent.foreign_keys} if parent else set()
+    return tuple(fk for fk in partition.foreign_keys if (fk.columns, fk.ref_table, fk.ref_columns) not in inherited)
+
+
+def hoist_partition_foreign_keys(catalog: Catalog) -> tuple[Catalog, list[Note]]:
+    """Foreign keys declared on every partition become one foreign key on the parent.
+
+    Equivalent for every existing row, inherited by future partitions, and the one place the
+    tenancy, key and partitioning transforms change (they adjust a parent's keys, and a
+    partition's copy would keep pointing at the old key). Clones of the parent's own foreign
+    keys are left alone; keys on some partitions only stay where they are (the transforms
+    adjust them partition by partition).
+    """
+    tables = {t.qualified: t for t in catalog.tables}
+    hoisted: list[str] = []
+    for parent in [t for t in catalog.tables if t.kind == "partitioned_table"]:
+        partitions = [t for t in catalog.tables if t.partition_of == parent.qualified]
+        if not partitions:
+            continue
+        owned = [{_fk_shape(fk): fk for fk in own_foreign_keys(p, parent)} for p in partitions]
+        everywhere = [shape for shape in owned[0] if all(shape in o for o in owned[1:])]
+        names = {c.name for c in (*parent.uniques, *parent.checks, *parent.exclusions, *parent.foreign_keys)}
+        names |= {parent.primary_key.name} if parent.primary_key else set()
+        added = []
+        for shape in everywhere:
+            name, n = constraint_name(parent.name, shape[0], "fkey"), 1
+            while name in names:
+                n += 1
+                name = constraint_name(parent.name, shape[0], f"fkey{n}")
+            names.add(name)
+            added.append(dataclasses.replace(owned[0][shape], name=name))
+            hoisted.append(f"{parent.qualified} ({', '.join(shape[0])}) -> {shape[1]}")
+        if not added:
+            continue
+        tables[parent.qualified] = dataclasses.replace(parent, foreign_keys=(*parent.foreign_keys, *added))
+        for p in partitions:  # the hoisted keys come back as clones named after the parent's
+            keep = tuple(fk for fk in p.foreign_keys if _fk_shape(fk) not in everywhere)
+            tables[p.qualified] = dataclasses.replace(p, foreign_keys=(*keep, *added))
+    notes = []
+    if hoisted:
+        notes.append(Note(
+            "partitioning",
+            f"{len(hoisted)} foreign keys declared on every partition now live on the parent",
+            "Each partition declared its own copy; one foreign key on the partitioned table is equivalent for every "
+            "row, is inherited by future partitions, and follows the parent when a design choice widens the key it "
+            "references: " + "; ".join(hoisted) + ".",
+            "foreign keys that every partition of a partitioned table declares with the same columns and target",
+        ))
+    return dataclasses.replace(catalog, tables=tuple(tables.values())), notes

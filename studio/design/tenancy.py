@@ -16,9 +16,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from studio.catalog import Catalog, Column, IndexKey, Policy, PrimaryKey, Table
+from studio.catalog import Catalog, Column, ForeignKey, IndexKey, Policy, PrimaryKey, Table
 from studio.design.decisions import Tenancy
+from studio.design.functions import relocate_functions
 from studio.design.notes import Note, rls_index_cost, schema_per_tenant_cost
+from studio.design.partitioning import own_foreign_keys
 from studio.design.scope import Scope, tenant_scope
 from studio.sql import ident, idents, literal, qualified, qualified_name
 
@@ -68,6 +70,19 @@ def _prepend(columns: tuple[str, ...], column: str) -> tuple[str, ...]:
 # Tenant keys (rls, hybrid, citus) ----------------------------------------------------------------
 
 
+def tenant_foreign_key(fk: ForeignKey, column: str, scope: Scope) -> ForeignKey:
+    """A reference to a tenant table carries the tenant column on both sides."""
+    if fk.ref_table not in scope.tables:
+        return fk
+    rc = scope.column(fk.ref_table)
+    if rc in fk.ref_columns:
+        return fk
+    on_delete = fk.on_delete
+    if on_delete in ("SET NULL", "SET DEFAULT"):
+        on_delete = f"{on_delete} ({idents(fk.columns)})"  # never null the tenant column
+    return dataclasses.replace(fk, columns=(column, *fk.columns), ref_columns=(rc, *fk.ref_columns), on_delete=on_delete)
+
+
 def add_tenant_keys(catalog: Catalog, scope: Scope, *, default_from_setting: bool) -> tuple[Catalog, list[Note], list]:
     """Tenant column everywhere, keys and FKs including it. Returns (catalog, notes, widened indexes)."""
     tables = tables_by_name(catalog)
@@ -111,25 +126,25 @@ def add_tenant_keys(catalog: Catalog, scope: Scope, *, default_from_setting: boo
             widened_indexes.append((name, index.name))
             if index.unique:
                 widened_uniques.append(f"{name} index {index.name}")
-        fks = []
-        for fk in t.foreign_keys:
-            if fk.ref_table in scope.tables:
-                rc = scope.column(fk.ref_table)
-                if rc not in fk.ref_columns:
-                    on_delete = fk.on_delete
-                    if on_delete in ("SET NULL", "SET DEFAULT"):
-                        on_delete = f"{on_delete} ({idents(fk.columns)})"  # never null the tenant column
-                    fk = dataclasses.replace(
-                        fk, columns=(tc, *fk.columns), ref_columns=(rc, *fk.ref_columns), on_delete=on_delete
-                    )
-            fks.append(fk)
+        fks = [tenant_foreign_key(fk, tc, scope) for fk in t.foreign_keys]
         tables[name] = dataclasses.replace(
             t, columns=tuple(columns), primary_key=pk, uniques=tuple(uniques), indexes=tuple(indexes), foreign_keys=tuple(fks)
         )
+    original = tables_by_name(catalog)
     for name, t in list(tables.items()):
-        if t.partition_of in scope.tables:
-            tables[name] = strip_partition(t)
-        elif name not in scope.tables and t.is_stored and t.kind != "partition":
+        if t.partition_of:
+            # Clones of the parent's keys follow the parent; keys the partition declares itself
+            # follow the same rule as the parent's would.
+            owner = t.partition_of
+            own = own_foreign_keys(t, original.get(owner))
+            if owner in scope.tables:
+                fks = tuple(tenant_foreign_key(fk, scope.column(owner), scope) for fk in own)
+                tables[name] = dataclasses.replace(strip_partition(t), columns=tables[owner].columns, foreign_keys=fks)
+            else:
+                keep = tuple(fk for fk in own if fk.ref_table not in scope.tables)
+                dropped_fks += [f"{name} ({', '.join(fk.columns)}) -> {fk.ref_table}" for fk in own if fk not in keep]
+                tables[name] = dataclasses.replace(t, foreign_keys=keep)
+        elif name not in scope.tables and t.is_stored:
             keep = [fk for fk in t.foreign_keys if fk.ref_table not in scope.tables]
             if len(keep) != len(t.foreign_keys):
                 dropped_fks += [f"{name} ({', '.join(fk.columns)}) -> {fk.ref_table}" for fk in t.foreign_keys if fk not in keep]
@@ -293,15 +308,6 @@ def move_tables(catalog: Catalog, names: list[str], schema: str) -> tuple[Catalo
             "breaks", f"{len(dropped_policies)} policies that name moved tables dropped",
             "Rewrite them against the tenant schema: " + ", ".join(dropped_policies) + ".", "policy expressions",
         ))
-    functions = [f"{f.schema}.{f.name}" for f in catalog.functions if _mentions(f.definition, moving)]
-    if functions:
-        notes.append(Note(
-            "breaks", f"{len(functions)} functions name tenant tables",
-            "They resolve table names when they run; give them the tenant's schema through search_path "
-            "(SET search_path = tenant_x, public) or schema-qualify per tenant: " + ", ".join(functions[:15])
-            + (" ..." if len(functions) > 15 else "") + ".",
-            "function bodies that name a moved table",
-        ))
     return result, renames, notes
 
 
@@ -319,10 +325,19 @@ def _format_literal(sql: str) -> str:
     return literal(sql.replace("%", "%%").replace(SCHEMA_MARK, "%1$I"))
 
 
+def _repoint(sql: str, template: str | None) -> str:
+    """References to the template schema (functions moved there) point at the new schema."""
+    return sql if template is None else sql.replace(f"{ident(template)}.", f"{SCHEMA_MARK}.")
+
+
 def provisioning_function(
-    catalog: Catalog, names: list[str], *, function: str, prefix: str, template_note: str
+    catalog: Catalog, names: list[str], *, function: str, prefix: str, template_note: str, template: str | None = None
 ) -> str:
-    """plpgsql that creates schema `prefix || name` as a copy of the given tables, FKs re-pointed."""
+    """plpgsql that creates schema `prefix || name` as a copy of the given tables, FKs re-pointed.
+
+    With `template`, the functions of that schema are copied too (after the tables, whose row
+    types they may use, and before the triggers that call them), references re-pointed.
+    """
     from studio.ddl import foreign_key_clause
 
     inside = set(names)
@@ -342,10 +357,25 @@ def provisioning_function(
             if t.partitioning:
                 sql += f" PARTITION BY {t.partitioning.key}"
             execute(sql)
+    copied = [f for f in catalog.functions if template and f.schema == template and f.definition]
+    if copied:  # the copies may call each other: check bodies once all exist (as pg_dump does)
+        body.append("    checking := current_setting('check_function_bodies');")
+        body.append("    PERFORM set_config('check_function_bodies', 'off', true);")
+        for f in copied:
+            execute(_repoint(f.definition.rstrip().rstrip(";"), template))
+        body.append("    PERFORM set_config('check_function_bodies', checking, true);")
     for t in ordered:
-        if t.partition_of:
-            continue
         target = f"{SCHEMA_MARK}.{ident(t.name)}"
+        if t.partition_of:
+            parent = catalog.table(t.partition_of)
+            for fk in own_foreign_keys(t, parent):  # partitions' own references; clones come from the parent
+                clause = foreign_key_clause(fk)
+                if fk.ref_table in inside:
+                    clause = clause.replace(
+                        f"REFERENCES {qualified_name(fk.ref_table)} (", f"REFERENCES {SCHEMA_MARK}.{ident(local[fk.ref_table])} (", 1
+                    )
+                execute(f"ALTER TABLE {target} ADD CONSTRAINT {ident(fk.name)} {clause}")
+            continue
         for fk in t.foreign_keys:
             clause = foreign_key_clause(fk)
             if fk.ref_table in inside:
@@ -354,7 +384,7 @@ def provisioning_function(
                 )
             execute(f"ALTER TABLE {target} ADD CONSTRAINT {ident(fk.name)} {clause}")
         for tr in t.triggers:
-            execute(retarget_trigger(tr.definition, t, target))
+            execute(_repoint(retarget_trigger(tr.definition, t, target), template))
     lines = "\n".join(body)
     return f"""CREATE FUNCTION {function}(tenant_name text) RETURNS text
 LANGUAGE plpgsql
@@ -362,6 +392,7 @@ AS $provision$
 -- {template_note}
 DECLARE
     schema_name text := {literal(prefix)} || tenant_name;
+    checking text;
 BEGIN
     IF tenant_name !~ '^[a-z0-9_]{{1,40}}$' THEN
         RAISE EXCEPTION 'tenant name % must be 1 to 40 lower-case letters, digits or underscores', tenant_name;
@@ -376,13 +407,17 @@ $provision$;"""
 def schema_per_tenant(catalog: Catalog, tenancy: Tenancy) -> Result:
     scope = tenant_scope(catalog, tenancy)
     target, renames, notes = move_tables(catalog, list(scope.tables), TEMPLATE_SCHEMA)
+    relocation = relocate_functions(target, renames, TEMPLATE_SCHEMA)
+    target = relocation.catalog
+    notes += relocation.notes
     template = [renames[n] for n in scope.tables] + [renames[t.qualified] for t in catalog.tables if t.partition_of in scope.tables]
 
     def finish(final: Catalog, _scope: Scope) -> list[str]:
         names = [t.qualified for t in final.stored_tables if t.schema == TEMPLATE_SCHEMA]
         return [provisioning_function(
             final, names, function=qualified("public", "provision_tenant"), prefix="tenant_",
-            template_note=f"copies the tables of schema {TEMPLATE_SCHEMA}; shared tables stay where they are",
+            template_note=f"copies the tables and functions of schema {TEMPLATE_SCHEMA}; shared tables stay where they are",
+            template=TEMPLATE_SCHEMA,
         )]
     fanout = Note(
         "tenancy",

@@ -300,3 +300,23 @@ def test_domain_overview_has_one_node_per_domain(demo):
     one = domains[0]
     diagram = build(demo, Options(domain=one.name, cluster="domain"), domains=domains)
     assert {t.qualified for t in diagram.tables} == set(one.tables)
+
+
+def path_points(d: str) -> list[tuple[float, float]]:
+    numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", d)]
+    return list(zip(numbers[::2], numbers[1::2], strict=True))
+
+
+@needs_dot
+def test_an_edge_between_two_schemas_runs_between_them(demo):
+    """The demo's implied FK from `public` into `catalog` once looped around the whole diagram
+    (each schema cluster ranked apart); it runs from one table to the other, bulging little."""
+    root = svg_tree(render(build(demo, Options(columns="keys")), "svg"))
+    dashed = [p for p in root.iter(f"{SVG}path") if p.get("stroke-dasharray")]
+    assert dashed, "the demo has implied foreign keys, drawn dashed"
+    for path in dashed:
+        points = path_points(path.get("d"))
+        (_, y0), (_, y1) = points[0], points[-1]
+        ys = [y for _, y in points]
+        detour = (max(ys) - min(ys)) - abs(y1 - y0)
+        assert detour < 150, f"dashed edge bulges {detour:.0f} pt beyond its ends: {path.get('d')}"

@@ -170,6 +170,8 @@ def _renders_index(index: Index, inherited_indexes) -> bool:
 
 def _names_a_table(function, tables: list[Table]) -> bool:
     signature = f"{function.arguments} {function.returns}"
+    if "\nBEGIN ATOMIC" in function.definition:  # SQL-standard bodies are parsed at creation
+        signature += " " + function.definition.split("\nBEGIN ATOMIC", 1)[1]
     return any(re.search(rf"(?<![\w.]){re.escape(t.qualified)}(?!\w)|(?<![\w.]){re.escape(t.name)}(?!\w)", signature) for t in tables)
 
 

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 
 from studio import ddl
 from studio.catalog import Catalog
+from studio.design.blueprints import add_blueprints
 from studio.design.decisions import Decisions, validate
 from studio.design.history import apply_history
 from studio.design.keys import apply_keys
 from studio.design.notes import Note
 from studio.design.partitioning import hoist_partition_foreign_keys, partition_table
 from studio.design.scope import Scope, ScopedTable
-from studio.design.tenancy import Result, apply_tenancy, enable_rls
+from studio.design.tenancy import TEMPLATE_SCHEMA, Result, apply_tenancy, enable_rls
 from studio.sql import ident
 
 
@@ -131,6 +132,10 @@ def design(catalog: Catalog, decisions: Decisions, *, today: dt.date | None = No
             target = enable_rls(target, scope, only=set(followed))
     target, view_notes = drop_views_on_changed_keys(catalog, target)
     notes += view_notes
+    target, scope, blueprint_notes = add_blueprints(
+        target, setup, decisions, scope, resolve, template=TEMPLATE_SCHEMA, today=today, where=where
+    )
+    notes += blueprint_notes
     extra = list(result.extra_sql)
     if result.finish is not None:
         extra += result.finish(target, scope)

@@ -297,7 +297,7 @@ def main() -> None:
             show_error(exc, "Drawing the diagram")
             return
         if svg is not None:
-            picked = erd_viewer(svg, targets, selected=f"table:{selected}" if selected else None, height=680)
+            picked = erd_viewer(svg, targets, selected=f"table:{selected}" if selected else None, height=640)
             if picked:
                 st.session_state[PENDING] = picked
                 st.rerun()

@@ -55,16 +55,69 @@ export default function (component) {
   const apply = () => {
     canvas.style.transform = `translate(${state.x}px, ${state.y}px) scale(${state.scale})`;
   };
+  // Table and domain boxes in diagram units (the legend and edges left out), from the layout.
+  const boxes = () => {
+    const shown = canvas.querySelector('svg');
+    if (!shown) return [];
+    const origin = shown.getBoundingClientRect();
+    const out = [];
+    for (const node of canvas.querySelectorAll('g.node')) {
+      if (!(data.targets || {})[node.id]) continue;
+      const r = node.getBoundingClientRect();
+      if (!r.width) continue;
+      out.push({ x: (r.left - origin.left) / state.scale, y: (r.top - origin.top) / state.scale,
+                 w: r.width / state.scale, h: r.height / state.scale });
+    }
+    return out;
+  };
+  // The window of `ww` x `wh` diagram units holding the most whole boxes (ties: the most box
+  // area), as the bounding box of those boxes. Windows start at a box's left and top edges.
+  const densest = (all, ww, wh) => {
+    const PAD = 8, step = Math.max(1, Math.ceil(all.length / 120));
+    const anchors = all.filter((_, i) => i % step === 0);
+    let best = null, bestCount = 0, bestArea = 0;
+    for (const a of anchors) for (const b of anchors) {
+      const left = a.x - PAD, top = b.y - PAD;
+      let count = 0, area = 0, x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+      for (const n of all) {
+        if (n.x < left || n.y < top || n.x + n.w > left + ww || n.y + n.h > top + wh) continue;
+        count += 1; area += n.w * n.h;
+        x0 = Math.min(x0, n.x); y0 = Math.min(y0, n.y); x1 = Math.max(x1, n.x + n.w); y1 = Math.max(y1, n.y + n.h);
+      }
+      if (count > bestCount || (count === bestCount && area > bestArea)) {
+        bestCount = count; bestArea = area; best = { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+      }
+    }
+    return best;
+  };
+  // Place `box` (diagram units) at the centre, keeping the diagram's edges at the viewport's
+  // edges where it is larger than the viewport, and the diagram centred where it is smaller.
+  const centreOn = (box, w, h) => {
+    const place = (size, view, start, extent) => size * state.scale <= view
+      ? (view - size * state.scale) / 2
+      : Math.min(0, Math.max(view - size * state.scale, view / 2 - (start + extent / 2) * state.scale));
+    state.x = place(state.width, w, box.x, box.w);
+    state.y = place(state.height, h, box.y, box.h);
+  };
   const fit = (whole) => {
     const w = viewport.clientWidth || 800, h = viewport.clientHeight || 600;
     if (!state.width || !state.height) return;
-    // The first view is readable (never below READABLE scale, starting top-left, the rest panned to);
-    // the Fit button shows the whole diagram however small.
+    // The Fit button shows the whole diagram however small. The first view shows it whole only
+    // when that is readable (READABLE scale or more); otherwise it zooms to the diagram's width
+    // if that is readable, else to READABLE, and centres the densest part: the viewport-sized
+    // window holding the most whole tables (the top-left corner is often a legend or space).
     const READABLE = 0.8;
     const all = Math.min(w / state.width, h / state.height, 1.5);
-    state.scale = whole ? all : Math.max(all, READABLE);
-    state.x = Math.max(0, (w - state.width * state.scale) / 2);
-    state.y = Math.max(0, (h - state.height * state.scale) / 2);
+    if (whole || all >= READABLE) {
+      state.scale = all;
+      centreOn({ x: 0, y: 0, w: state.width, h: state.height }, w, h);
+      apply();
+      return;
+    }
+    const found = boxes();
+    state.scale = Math.min(1.5, Math.max(READABLE, w / state.width));
+    const best = found.length ? densest(found, w / state.scale, h / state.scale) : null;
+    centreOn(best || { x: 0, y: 0, w: 0, h: 0 }, w, h);
     apply();
   };
   const zoomAt = (factor, cx, cy) => {

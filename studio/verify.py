@@ -140,11 +140,16 @@ def run_script(url: str, text: str, label: str, notices: list[str]) -> None:
 
 
 def row_counts(url: str, catalog: Catalog) -> dict[str, int]:
+    """Rows of every table of `catalog`; a table the migration partitioned counts the rows of its partitions."""
     counts = {}
     with psycopg.connect(url, autocommit=True) as conn:
         for table in catalog.stored_tables:
-            if table.kind != "partitioned_table":
-                counts[table.qualified] = conn.execute(f"SELECT count(*) FROM ONLY {qualified(table.schema, table.name)}").fetchone()[0]
+            if table.kind == "partitioned_table":
+                continue
+            name = qualified(table.schema, table.name)
+            kind = conn.execute("SELECT relkind::text FROM pg_class WHERE oid = to_regclass(%s)", (name,)).fetchone()
+            only = "" if kind and kind[0] == "p" else "ONLY "
+            counts[table.qualified] = conn.execute(f"SELECT count(*) FROM {only}{name}").fetchone()[0]
     return counts
 
 

@@ -110,3 +110,55 @@ def batched_update(step: str, table: Table, column: str, value: str, join: tuple
         + f"    RAISE NOTICE 'backfill of % finished: % rows', {label}, _done;\n"
         + "END\n$backfill$;"
     )
+
+
+def batched_copy(step: str, table: Table, dest: str, columns: list[str], batch_size: int = BATCH_SIZE) -> str:
+    """Copy every row of `table` into `dest` in primary key order, a batch per transaction, resumable.
+
+    Rows of a batch are read FOR SHARE: a row being updated or deleted by a transaction still open
+    is copied as that transaction leaves it (the sync trigger mirrors the change itself), never
+    resurrected. ON CONFLICT DO NOTHING skips rows the sync trigger copied first.
+    """
+    name = qualified(table.schema, table.name)
+    key = [table.column(c) for c in table.primary_key.columns]
+    k = [ident(c.name) for c in key]
+    last = [f"_l{i}" for i in range(len(key))]
+    upper = [f"_u{i}" for i in range(len(key))]
+    row = f"({', '.join(f'x.{c}' for c in k)})"
+    after = f"(NOT _started OR {row} > ({', '.join(last)}))"
+    cols = ", ".join(ident(c) for c in columns)
+    progress = progress_table()
+    label = literal(table.qualified)
+    declare = "".join(f"    {a} {c.type};\n    {b} {c.type};\n" for a, b, c in zip(last, upper, key, strict=True))
+    restore = "".join(f"        {a} := (_last_text::jsonb ->> {i})::{c.type};\n" for i, (a, c) in enumerate(zip(last, key, strict=True)))
+    return (
+        "DO $backfill$\nDECLARE\n    _last_text text;\n    _done bigint;\n    _rows bigint;\n    _started boolean;\n" + declare + "BEGIN\n"
+        f"    INSERT INTO {progress} (step) VALUES ({literal(step)}) ON CONFLICT (step) DO NOTHING;\n"
+        f"    SELECT last_key, rows_done INTO _last_text, _done FROM {progress} WHERE step = {literal(step)};\n"
+        "    _started := _last_text IS NOT NULL;\n"
+        "    IF _started THEN\n"
+        f"        RAISE NOTICE 'resuming the copy of % after key % (% rows done)', {label}, _last_text, _done;\n"
+        + restore +
+        "    END IF;\n"
+        "    LOOP\n"
+        f"        SELECT {', '.join(f'b.{c}' for c in k)} INTO {', '.join(upper)} FROM (SELECT {', '.join(f'x.{c}' for c in k)} FROM ONLY {name} AS x\n"
+        f"            WHERE {after} ORDER BY {', '.join(f'x.{c}' for c in k)} LIMIT {batch_size}) AS b\n"
+        f"            ORDER BY {', '.join(f'b.{c} DESC' for c in k)} LIMIT 1;\n"
+        "        EXIT WHEN NOT FOUND;\n"
+        f"        INSERT INTO {dest} ({cols}) OVERRIDING SYSTEM VALUE\n"
+        f"            SELECT {', '.join(f'x.{ident(c)}' for c in columns)} FROM ONLY {name} AS x\n"
+        f"            WHERE {after} AND {row} <= ({', '.join(upper)}) FOR SHARE\n"
+        "            ON CONFLICT DO NOTHING;\n"
+        "        GET DIAGNOSTICS _rows = ROW_COUNT;\n"
+        "        _done := _done + _rows;\n"
+        + "".join(f"        {a} := {b};\n" for a, b in zip(last, upper, strict=True)) +
+        "        _started := true;\n"
+        f"        UPDATE {progress} SET last_key = jsonb_build_array({', '.join(upper)})::text, rows_done = _done, updated_at = now()\n"
+        f"            WHERE step = {literal(step)};\n"
+        "        COMMIT;\n"
+        f"        RAISE NOTICE 'copied % rows of % (up to key %)', _done, {label}, jsonb_build_array({', '.join(upper)});\n"
+        "    END LOOP;\n"
+        f"    UPDATE {progress} SET finished_at = now() WHERE step = {literal(step)};\n"
+        f"    RAISE NOTICE 'copy of % finished: % rows', {label}, _done;\n"
+        "END\n$backfill$;"
+    )

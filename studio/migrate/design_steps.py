@@ -19,6 +19,7 @@ from studio import ddl
 from studio.catalog import Catalog, Table
 from studio.migrate import backfill, quarantine
 from studio.migrate.diff import Op, operations
+from studio.migrate.partition_steps import partition_steps, unsupported
 from studio.migrate.plan import Builder, Step, duration_class
 from studio.sql import MAX_IDENTIFIER_BYTES, ident, qualified
 
@@ -79,9 +80,18 @@ class DesignPlanner:
             if op.concern == "tables" and op.action == "drop":
                 self.notes.append(f"{op.name} is not in the target (the tenancy model moves or drops it): "
                                   "moving data between schemas or databases is not planned automatically")
-        for name in partitioned:
-            self.notes.append(f"{name}: partitioning an existing table needs a copy under a write freeze or a sync trigger; "
-                              "it is not planned automatically in this version: use the target DDL and the design notes")
+        last_steps = []
+        for name in sorted(partitioned):
+            reason = unsupported(self.current, self.target, name)
+            if reason:
+                self.notes.append(f"{name}: partitioning it is not planned automatically because {reason}: "
+                                  "use the target DDL and the design notes")
+                continue
+            steps, last = partition_steps(self.current, self.target, name)
+            for step in steps:
+                self.builder.add(step)
+            last_steps.append(last)
+            self.progress_needed = True
         scoped = [t for t in self.target.stored_tables if t.qualified in by_table and t.qualified not in partitioned
                   and self.current.table(t.qualified) is not None]
         for table in self._parents_first(scoped):
@@ -114,6 +124,8 @@ class DesignPlanner:
                                ("adding-serial-primary-key-field", "the down rebuilds the old primary key of a rollback under lock"))))
         if self.design.extra_sql:
             self._free_sql("validate", "design-objects", self.design.extra_sql)
+        for step in last_steps:  # the tables before partitioning go last, each in a step of its own
+            self.builder.add(step)
         if self.progress_needed:
             self.builder.steps.insert(0, Step(
                 phase="expand", name="migration_progress", title=f"create the progress table {backfill.SCHEMA}.{backfill.TABLE}",

@@ -74,7 +74,7 @@ def _index_shape(index):
 
 def indexes(old: Table, new: Table) -> list[Op]:
     plain_old = [i for i in old.indexes if not i.constraint and i.valid]
-    plain_new = [i for i in new.indexes if not i.constraint]
+    plain_new = [i for i in new.indexes if not i.constraint and i.valid]  # an INVALID index the target copies is no new index
     pairs = differences(plain_old, plain_new, lambda i: i.name, lambda x, y: _index_shape(x) == _index_shape(y))
     return _ops("indexes", new.qualified, pairs, lambda i: i.name)
 

@@ -14,6 +14,7 @@ from studio.erd.dot import FORCE_FROM, node_id
 from studio.erd.layout import has_dot
 from studio.erd.layout import render as layout
 from studio.errors import StudioError
+from studio.sql import ident, qualified
 
 needs_dot = pytest.mark.skipif(not has_dot(), reason="Graphviz `dot` is not installed (the setup script installs it)")
 SVG = "{http://www.w3.org/2000/svg}"
@@ -24,19 +25,19 @@ def svg_node_ids(svg: str, kind: str = "n") -> list[str]:
     return [g.get("id") for g in root.iter(f"{SVG}g") if g.get("class") == "node" and g.get("id", "").startswith(f"erd-{kind}-")]
 
 
-def chain_ddl(n: int) -> str:
+def chain_ddl(n: int, odd: str = "public", even: str = "sales") -> str:
     """n tables over two schemas, each referencing the one before it and the one at half its number."""
-    lines = ["CREATE SCHEMA sales;"]
+    lines = [f"CREATE SCHEMA IF NOT EXISTS {ident(s)};" for s in (odd, even)]
+
+    def table(i: int) -> str:
+        return qualified(odd if i % 2 else even, f"t{i:04d}")
+
     for i in range(1, n + 1):
-        schema = "public" if i % 2 else "sales"
         refs = ""
         if i > 1:
             a, b = i - 1, max(1, i // 2)
-            refs = (
-                f", a_id bigint REFERENCES {'public' if a % 2 else 'sales'}.t{a:04d}"
-                f", b_id bigint REFERENCES {'public' if b % 2 else 'sales'}.t{b:04d}"
-            )
-        lines.append(f"CREATE TABLE {schema}.t{i:04d} (id bigint PRIMARY KEY, name text NOT NULL{refs});")
+            refs = f", a_id bigint REFERENCES {table(a)}, b_id bigint REFERENCES {table(b)}"
+        lines.append(f"CREATE TABLE {table(i)} (id bigint PRIMARY KEY, name text NOT NULL{refs});")
     return "\n".join(lines)
 
 
@@ -49,6 +50,21 @@ def large():
     with embedded.scratch_database("test") as name:
         db = ScratchDB(name)
         db.execute(chain_ddl(FORCE_FROM + 50))
+        yield db.catalog()
+
+
+HOSTILE_SCHEMAS = ('Sales & <Co> "EU"', "ünïcode's")
+
+
+@pytest.fixture(scope="module")
+def hostile_large():
+    """As `large`, over two schemas whose names need escaping in DOT, XML and HTML."""
+    from studio.sources import embedded
+    from tests.conftest import ScratchDB
+
+    with embedded.scratch_database("test") as name:
+        db = ScratchDB(name)
+        db.execute(chain_ddl(FORCE_FROM + 10, *HOSTILE_SCHEMAS))
         yield db.catalog()
 
 
@@ -76,6 +92,62 @@ def test_large_diagrams_are_force_directed_with_groups_as_tints(large):
     assert len(tints) == 2
     for name in tables:
         assert f"{node_id(name)} [id=" in dot
+
+
+def legend_groups(dot: str) -> dict[str, tuple[str, int]]:
+    """Escaped group name -> (tint, table count), from the DOT legend's Groups rows."""
+    rows = re.findall(r'<TD BGCOLOR="(#[0-9a-f]{6})" BORDER="1"[^>]*>&#160;</TD><TD ALIGN="LEFT">(.*?) <FONT[^>]*>\((\d+) tables?\)', dot)
+    return {name: (tint, int(count)) for tint, name, count in rows}
+
+
+def tints_of(dot: str) -> dict[str, str]:
+    """Node id -> its table background."""
+    return dict(re.findall(r'^  ("(?:[^"\\]|\\.)*") \[id="erd-n-\d+", label=<<TABLE [^>]*BGCOLOR="(#[0-9a-f]{6})"', dot, re.M))
+
+
+def test_large_diagrams_have_a_legend_of_group_tints(large):
+    dot = render(build(large, Options(columns="keys")), "dot")
+    groups = legend_groups(dot)
+    tables = [t for t in large.tables if t.kind == "table"]
+    assert set(groups) == {"public", "sales"}
+    assert "<B>Schemas</B>" in dot
+    assert sum(count for _, count in groups.values()) == len(tables)
+    tints = tints_of(dot)
+    for t in tables:
+        assert tints[node_id(t.qualified)] == groups[t.schema][0], t.qualified
+    assert len({tint for tint, _ in groups.values()}) == len(groups)  # one colour per group
+
+
+def test_large_diagrams_grouped_by_domain_name_each_domain_in_the_legend(large):
+    options = Options(columns="none", cluster="domain")
+    domains = compute_domains(large, options)
+    dot = render(build(large, options, domains=domains), "dot")
+    groups = legend_groups(dot)
+    assert len(domains) > 1
+    assert "<B>Domains</B>" in dot
+    assert {d.name for d in domains} <= set(groups)
+    assert sum(count for _, count in groups.values()) == len([t for t in large.tables if t.kind == "table"])
+    assert len({tint for tint, _ in groups.values()}) == len(groups)
+
+
+def test_small_diagrams_have_no_group_legend(demo):
+    assert legend_groups(render(build(demo, Options()), "dot")) == {}  # cluster boxes carry the names
+
+
+def test_group_names_in_the_legend_are_escaped(hostile_large):
+    dot = render(build(hostile_large, Options(columns="none")), "dot")
+    assert set(legend_groups(dot)) == {"Sales &amp; &lt;Co&gt; &quot;EU&quot;", "ünïcode&#39;s"}
+    legend = next(line for line in dot.splitlines() if line.startswith("  legend "))
+    assert "<Co>" not in legend and '"EU"' not in legend
+
+
+@needs_dot
+def test_group_legend_lays_out_with_the_names_as_text(hostile_large):
+    root = ET.fromstring(render(build(hostile_large, Options(columns="none")), "svg"))
+    legend = next(g for g in root.iter(f"{SVG}g") if g.get("id") == "erd-legend")
+    texts = ["".join(t.itertext()).strip() for t in legend.iter(f"{SVG}text")]
+    for schema in HOSTILE_SCHEMAS:
+        assert schema in texts, texts[-8:]
 
 
 @needs_dot

@@ -7,6 +7,7 @@ Crow's-foot ends (Graphviz arrow shapes, the first drawn nearest the table):
 
 from __future__ import annotations
 
+import colorsys
 import math
 
 from studio.catalog import Table
@@ -21,6 +22,10 @@ BORDER = "#94a3b8"
 FONT = "Helvetica"
 TYPE_COLOUR = "#64748b"
 CLUSTER_FILLS = ("#f8fafc", "#f0f9ff", "#fefce8", "#f0fdf4", "#fdf4ff", "#fff7ed", "#f5f3ff", "#ecfeff")
+# Table backgrounds that tell groups apart where there are no cluster boxes (sfdp): stronger than
+# CLUSTER_FILLS (near-white there, behind a titled box) and no red, amber or blue, which mark
+# columns with findings (SEVERITY_TINTS).
+GROUP_TINTS = ("#dcfce7", "#fae8ff", "#cffafe", "#ede9fe", "#e2e8f0", "#ecfccb", "#ccfbf1", "#fce7f3", "#e7e5e4")
 
 
 def node_id(table: str) -> str:
@@ -163,7 +168,20 @@ def edge_line(r: Relationship, tables: dict[str, Table], diagram: Diagram) -> st
     return f"  {tail} -> {head} [{', '.join(f'{k}={v}' for k, v in attrs.items())}];"
 
 
-def legend_label() -> str:
+def group_tint(index: int) -> str:
+    """The `index`-th group's table background: GROUP_TINTS, then pastel hues a golden ratio apart
+    (every group its own tint, so the legend names one group per colour), kept to yellow-green to
+    cyan (60-190 degrees) and violet to pink (250-330), away from the severity tints."""
+    if index < len(GROUP_TINTS):
+        return GROUP_TINTS[index]
+    spread = ((index - len(GROUP_TINTS)) * 0.618034) % 1 * 210
+    hue = 60 + spread if spread < 130 else 250 + (spread - 130)
+    red, green, blue = colorsys.hls_to_rgb(hue / 360, 0.9, 0.65)
+    return f"#{round(red * 255):02x}{round(green * 255):02x}{round(blue * 255):02x}"
+
+
+def legend_label(groups: list[tuple[str, str, int]] = (), groups_title: str = "Groups") -> str:
+    """The legend; `groups` (name, tint, table count) adds what each table background means."""
     def row(sample: str, text: str) -> str:
         return f'<TR><TD ALIGN="LEFT">{sample}</TD><TD ALIGN="LEFT">{text}</TD></TR>'
 
@@ -180,6 +198,13 @@ def legend_label() -> str:
     ]
     for severity, colour in SEVERITY_COLOURS.items():
         rows.append(row(f'<FONT COLOR="{colour}"><B>■ n</B></FONT>', f"findings, worst {severity}"))
+    if groups:
+        rows.append(f'<TR><TD COLSPAN="2" BGCOLOR="{HEADER}"><FONT COLOR="white"><B>{html(groups_title)}</B></FONT></TD></TR>')
+    for name, tint, count in sorted(groups, key=lambda g: str(g[0]).casefold()):
+        rows.append(
+            f'<TR><TD BGCOLOR="{tint}" BORDER="1" COLOR="{BORDER}">&#160;</TD>'
+            f'<TD ALIGN="LEFT">{html(name)} <FONT COLOR="{TYPE_COLOUR}">({count} table{"s" if count != 1 else ""})</FONT></TD></TR>'
+        )
     rows.append("</TABLE>")
     return "<" + "".join(rows) + ">"
 
@@ -245,9 +270,11 @@ def to_dot(diagram: Diagram) -> str:
         domain_of = diagram.domain_of
         for t in diagram.tables:
             groups.setdefault(domain_of.get(t.qualified, "other"), []).append(t)
+    legend_groups: list[tuple[str, str, int]] = []
     if len(groups) > 1 and force_directed(len(diagram.tables)):
-        for i, members in enumerate(groups.values()):
-            lines.extend(node(t, fill=CLUSTER_FILLS[i % len(CLUSTER_FILLS)]) for t in members)
+        for i, (title, members) in enumerate(groups.items()):
+            legend_groups.append((title, group_tint(i), len(members)))
+            lines.extend(node(t, fill=group_tint(i)) for t in members)
     elif len(groups) > 1:
         for i, (title, members) in enumerate(groups.items()):
             fill = CLUSTER_FILLS[i % len(CLUSTER_FILLS)]
@@ -259,7 +286,8 @@ def to_dot(diagram: Diagram) -> str:
         lines.extend(node(t) for t in diagram.tables)
     lines.extend(edge_line(r, tables, diagram) for r in diagram.relationships)
     if options.legend:
-        lines.append(f"  legend [id=\"erd-legend\", label={legend_label()}];")
+        title = "Schemas" if options.cluster == "schema" else "Domains"
+        lines.append(f"  legend [id=\"erd-legend\", label={legend_label(legend_groups, title)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

@@ -216,6 +216,40 @@ def _label(plain: str) -> str:
     return ", ".join(f"{k}={v}" for k, v in item.items() if v not in (None, "", [], False))
 
 
+def _check_design_target(result: VerifyResult, files: dict, plan: dict, original: Catalog, migrated: Catalog) -> None:
+    """With design decisions in the bundle, the migrated schema must be the design's target model.
+
+    Differences on tables an accepted fix also changes (checked by "claimed fixes are gone"), or
+    that the plan says it leaves to a person, are reported as notes, not failures.
+    """
+    import datetime as dt
+
+    from studio.design.apply import design
+    from studio.design.decisions import parse
+    from studio.migrate import target_check
+    from studio.migrate.design_steps import _no_design
+
+    text = files.get("design.toml", b"").decode()
+    if not text.strip():
+        return
+    decisions = parse(text, "design.toml in the bundle")
+    if _no_design(decisions):
+        return
+    day = dt.date.fromisoformat(plan["design_day"]) if plan.get("design_day") else None
+    try:
+        target = design(original, decisions, today=day).target
+    except StudioError as exc:
+        result.add("migrated schema equals the design target", False, f"the design cannot be computed: {exc}")
+        return
+    found = target_check.differences(target, migrated)
+    excused = target_check.unplanned_tables(plan.get("notes", []), target)
+    excused |= {t for step in plan["steps"] if step["fixes"] for t in step["tables"]}
+    failing = [d for d in found if d.split(":")[0].rsplit(".", 1)[0] not in excused and d.split(":")[0] not in excused]
+    result.notes += [f"differs from the design target where a fix or a person takes over: {d}" for d in found if d not in failing]
+    result.add("migrated schema equals the design target", not failing,
+               "; ".join(failing[:5]) or f"{len(target.stored_tables)} tables compared")
+
+
 def verify(bundle: bytes | str | Path, *, demo: bool = False, ddl: str | Path | None = None, dsn: str | None = None,
            catalog: Catalog | None = None, progress: Callable[[str, float], None] | None = None) -> VerifyResult:
     from analyzers import families  # noqa: F401  (registers the rules)
@@ -252,6 +286,7 @@ def verify(bundle: bytes | str | Path, *, demo: bool = False, ddl: str | Path | 
         remaining = {f.key for f in analyze(migrated).findings}
         still = [k for k in plan["fixed"] if k in remaining]
         result.add("claimed fixes are gone", not still, f"still found: {', '.join(still)}" if still else f"{len(plan['fixed'])} findings fixed")
+        _check_design_target(result, files, plan, original, migrated)
         after = row_counts(scratch.admin_url, original)
         moved = quarantined(scratch.admin_url)
         lost = [f"{t}: {n} before, {after.get(t, 0)} after + {moved.get(t, 0)} quarantined"

@@ -38,6 +38,8 @@ def test_demo_partition_decision_exports_and_verifies(strategy, tmp_path: Path):
     export = build_export(open_source(demo=True), accepted="none", decisions=Decisions(partitions=(choice,)))
     result = export.verified
     assert result.ok, result.text()
+    target = next(c for c in result.checks if c.name == "migrated schema equals the design target")
+    assert target.ok and "tables compared" in target.detail
     table = result.migrated.table(choice.table)
     assert table.kind == "partitioned_table" and table.partitioning.strategy == strategy
     assert table.partitioning.columns == (choice.column,)

@@ -26,3 +26,29 @@ def test_verify_of_a_missing_file_is_one_line(tmp_path, capsys):
     assert main(["verify", str(tmp_path / "nope.zip"), "--demo"]) == 2
     err = capsys.readouterr().err
     assert "nope.zip: cannot read it" in err and "Traceback" not in err
+
+
+def test_a_bundle_short_of_the_design_target_fails_verify():
+    """Drop the swap from a partitioning bundle: every script still runs both ways, but the target is not reached."""
+    from studio.bundle import read_bundle, write_bundle
+    from studio.design.decisions import Decisions, Partition
+    from studio.migrate.export import build_export
+    from studio.sources import open_source
+    from studio.verify import verify
+
+    decisions = Decisions(partitions=(Partition("public.dtc_occurrences", "range", "occurred_at", "month"),))
+    export = build_export(open_source(demo=True), accepted="none", decisions=decisions, run_verify=False)
+    files = {n: d for n, d in read_bundle(export.data).items() if n != "MANIFEST" and "_contract_" not in n}
+    result = verify(write_bundle(files), demo=True)
+    check = next(c for c in result.checks if c.name == "migrated schema equals the design target")
+    assert not check.ok and "public.dtc_occurrences: table, the target has a partitioned_table" in check.detail, check.detail
+    assert all(c.ok for c in result.checks if c is not check), result.text()
+
+
+def test_policy_expressions_compare_as_postgresql_stores_them():
+    from studio.migrate.target_check import normalized
+
+    written = "tenant_id = current_setting('app.tenant_id')::bigint"
+    stored = "(tenant_id = (current_setting('app.tenant_id'::text))::bigint)"
+    assert normalized(written) == normalized(stored)
+    assert normalized(written) != normalized("tenant_id = current_setting('app.user_id')::bigint")

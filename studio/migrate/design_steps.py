@@ -21,7 +21,7 @@ from studio.migrate import backfill, quarantine
 from studio.migrate.diff import Op, operations
 from studio.migrate.partition_steps import partition_steps, unsupported
 from studio.migrate.plan import Builder, Step, duration_class
-from studio.sql import MAX_IDENTIFIER_BYTES, ident, qualified
+from studio.sql import MAX_IDENTIFIER_BYTES, ident, literal, qualified
 
 SHARE_UPDATE = "SHARE UPDATE EXCLUSIVE (reads and writes continue)"
 SHORT_EXCLUSIVE = "ACCESS EXCLUSIVE, catalog-only (milliseconds; waits behind long transactions)"
@@ -195,7 +195,6 @@ class DesignPlanner:
 
     # columns: expand, backfill, cleanse, validate -----------------------------------------------
     def _columns(self, table: Table, ops: list[Op]) -> None:
-        name = _q(table)
         for op in ops:
             if op.concern != "columns":
                 continue
@@ -203,17 +202,48 @@ class DesignPlanner:
                 self._add_column(table, op.after)
             elif op.action == "drop":
                 self.notes.append(f"{table.qualified}.{op.name}: dropping a column is left to a person (data would go)")
-            elif op.before.type != op.after.type:
-                col = ident(op.name)
-                self.step("backfill", "change-type", table,
-                          [f"ALTER TABLE {name} ALTER COLUMN {col} TYPE {op.after.type};"],
-                          [f"ALTER TABLE {name} ALTER COLUMN {col} TYPE {op.before.type} USING {col}::{op.before.type};"],
-                          "ACCESS EXCLUSIVE (rewrites the table and its indexes)",
-                          "Blocks reads and writes while the table is rewritten: a quiet window on a big table, or new column + "
-                          "batched backfill + swap.",
-                          squawk_ignore=(("changing-column-type", "the design changes the type; the lock is stated in the plan"),))
-            elif op.before.nullable and not op.after.nullable:
-                self._set_not_null(table, op.name)
+            else:
+                self._change_column(table, op)
+
+    def _change_column(self, table: Table, op: Op) -> None:
+        name = _q(table)
+        if op.before.type != op.after.type:
+            col = ident(op.name)
+            self.step("backfill", "change-type", table,
+                      [f"ALTER TABLE {name} ALTER COLUMN {col} TYPE {op.after.type};"],
+                      [f"ALTER TABLE {name} ALTER COLUMN {col} TYPE {op.before.type} USING {col}::{op.before.type};"],
+                      "ACCESS EXCLUSIVE (rewrites the table and its indexes)",
+                      "Blocks reads and writes while the table is rewritten: a quiet window on a big table, or new column + "
+                      "batched backfill + swap.",
+                      squawk_ignore=(("changing-column-type", "the design changes the type; the lock is stated in the plan"),))
+        if op.after.identity and op.before.identity != op.after.identity:
+            self._add_identity(table, op.before, op.after)
+        if op.before.nullable and not op.after.nullable:
+            self._set_not_null(table, op.name)
+
+    def _add_identity(self, table: Table, before, after) -> None:
+        """A serial (nextval default) or a plain key column becomes an identity that continues after its values."""
+        name = _q(table)
+        col = ident(after.name)
+        serial = re.match(r"nextval\('([^']+)'", before.default or "")
+        position = f"(SELECT coalesce(max({col}), 0) FROM {name})"
+        if serial:
+            position = f"greatest({position}, coalesce(pg_sequence_last_value({literal(serial.group(1))}::regclass), 0))"
+        identity_seq = f"pg_get_serial_sequence({literal(name)}, {literal(after.name)})"
+        up = [f"ALTER TABLE {name} ALTER COLUMN {col} DROP DEFAULT;"] if before.default else []
+        up += [f"ALTER TABLE {name} ALTER COLUMN {col} ADD GENERATED {after.identity.upper()} AS IDENTITY;",
+               f"SELECT setval({identity_seq}, greatest(1, n), n > 0) FROM (SELECT {position} AS n) AS position;"]
+        down = []
+        if serial:
+            down.append(f"SELECT setval({literal(serial.group(1))}, greatest(1, n), n > 0) FROM (SELECT greatest((SELECT coalesce(max({col}), 0) "
+                        f"FROM {name}), coalesce(pg_sequence_last_value({identity_seq}::regclass), 0)) AS n) AS position;")
+        down.append(f"ALTER TABLE {name} ALTER COLUMN {col} DROP IDENTITY IF EXISTS;")
+        if before.default:
+            down.append(f"ALTER TABLE {name} ALTER COLUMN {col} SET DEFAULT {before.default};")
+        self.step("backfill", "identity", table, up, down, SHORT_EXCLUSIVE,
+                  "Catalog-only; the identity continues after the highest key (and the old sequence's position). Inserts that "
+                  "name an old sequence must switch to the identity; the old sequence stays until a person drops it.",
+                  title=f"{table.qualified}.{after.name} becomes an identity")
 
     def _add_column(self, table: Table, column) -> None:
         name = _q(table)
@@ -479,12 +509,12 @@ def _follows_partitioning(op: Op, partitioned: set[str]) -> bool:
     return op.table in partitioned
 
 
-def plan_design(catalog: Catalog, decisions, builder: Builder):
+def plan_design(catalog: Catalog, decisions, builder: Builder, today=None):
     from studio.design.apply import design
 
     if decisions is None or _no_design(decisions):
         return [], [], {}
-    made = design(catalog, decisions)
+    made = design(catalog, decisions, today=today)
     planner = DesignPlanner(catalog, made, builder)
     planner.run()
     notes = [f"- **{n.title}** ({n.topic}): {n.text}" for n in made.notes]

@@ -110,8 +110,8 @@ def operations(current: Catalog, target: Catalog) -> list[Op]:
     return ops
 
 
-def plan_design(catalog: Catalog, decisions, builder):
+def plan_design(catalog: Catalog, decisions, builder, today=None):
     """(design notes for the README, plan notes, {table: names of changed objects}); steps go into the builder."""
     from studio.migrate.design_steps import plan_design as render
 
-    return render(catalog, decisions, builder)
+    return render(catalog, decisions, builder, today)

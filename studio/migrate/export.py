@@ -141,6 +141,8 @@ def _verify_source(source) -> dict:
 def plan_json(plan: Plan) -> str:
     return json.dumps({
         "fixed": list(plan.fixed),
+        "design_day": plan.design_day,
+        "notes": list(plan.notes),
         "left": [left.__dict__ for left in plan.left],
         "phases": {p: [s.name for s in plan.by_phase()[p]] for p in PHASES},
         "steps": [{"phase": s.phase, "name": s.name, "title": s.title, "lock": s.lock, "risk": s.risk,

@@ -49,6 +49,7 @@ class Plan:
     left: tuple[Left, ...] = ()  # findings not fixed, with why
     notes: tuple[str, ...] = ()
     design_notes: tuple[str, ...] = ()
+    design_day: str = ""  # the day the design's target was computed (range partitions are named from it)
 
     def by_phase(self) -> dict[str, list[Step]]:
         grouped: dict[str, list[Step]] = {p: [] for p in PHASES}
@@ -97,9 +98,13 @@ def _superseded(finding, touched: dict[str, set[str]]) -> bool:
     return bool(finding.fix) and any(re.search(rf'(?<![\w$"]){re.escape(n)}(?![\w$"])', finding.fix) for n in names)
 
 
-def build_plan(catalog, findings=(), accepted: tuple[str, ...] | str = (), decisions=None) -> Plan:
+def build_plan(catalog, findings=(), accepted: tuple[str, ...] | str = (), decisions=None, today=None) -> Plan:
     """The plan for the accepted findings' fixes ("all", rule ids or finding keys) and a design."""
+    import datetime as dt
+
     from studio.migrate import diff, fixes
+
+    today = today or dt.date.today()
 
     builder = Builder()
     design_builder = Builder()
@@ -107,7 +112,7 @@ def build_plan(catalog, findings=(), accepted: tuple[str, ...] | str = (), decis
     notes: list[str] = []
     touched: dict[str, set[str]] = {}
     if decisions is not None:
-        design_notes, notes, touched = diff.plan_design(catalog, decisions, design_builder)
+        design_notes, notes, touched = diff.plan_design(catalog, decisions, design_builder, today)
     kept = [f for f in findings if not _superseded(f, touched)]
     fixed, left, more = fixes.plan_fixes(catalog, kept, accepted, builder)
     left = list(left) + [Left(f.key, f.rule, f.table, "superseded by the design decisions, which change the same object")
@@ -123,4 +128,5 @@ def build_plan(catalog, findings=(), accepted: tuple[str, ...] | str = (), decis
             up=quarantine.setup_statements(), down=quarantine.teardown_statements(),
             lock="none on application tables", risk="None: a new schema.", duration_class="seconds"))
     ordered = sorted(builder.steps, key=lambda s: PHASES.index(s.phase))
-    return Plan(tuple(ordered), tuple(fixed), tuple(left), tuple(notes), tuple(design_notes))
+    return Plan(tuple(ordered), tuple(fixed), tuple(left), tuple(notes), tuple(design_notes),
+                today.isoformat() if decisions is not None else "")

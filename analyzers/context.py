@@ -68,6 +68,7 @@ class Context:
     catalog: Catalog
     settings: Settings = field(default_factory=Settings)
     _tenant_columns: dict[str, str | None] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _references: dict[str, tuple] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @cached_property
     def owner_tables(self) -> tuple[Table, ...]:
@@ -174,11 +175,15 @@ class Context:
                     )
         return tuple(implied)
 
-    def references(self, table: Table) -> list[tuple[tuple[str, ...], str, tuple[str, ...], bool]]:
+    def references(self, table: Table) -> tuple[tuple[tuple[str, ...], str, tuple[str, ...], bool], ...]:
         """Declared and implied references of a table: (columns, ref_table, ref_columns, declared)."""
-        refs = [(fk.columns, fk.ref_table, fk.ref_columns, True) for fk in table.foreign_keys]
-        refs += [((i.column,), i.ref_table, (i.ref_column,), False) for i in self.implied_by_table.get(table.qualified, ())]
-        return refs
+        try:
+            return self._references[table.qualified]
+        except KeyError:
+            refs = [(fk.columns, fk.ref_table, fk.ref_columns, True) for fk in table.foreign_keys]
+            refs += [((i.column,), i.ref_table, (i.ref_column,), False) for i in self.implied_by_table.get(table.qualified, ())]
+            found = self._references[table.qualified] = tuple(refs)
+            return found
 
     @cached_property
     def implied_by_table(self) -> dict[str, list[ImpliedForeignKey]]:

@@ -103,11 +103,15 @@ def run_rules(rules: Iterable[Rule], context: Context) -> list[Finding]:
 def finish(findings: Iterable[Finding], config: AnalysisConfig, rules=(), notes=()) -> Report:
     """Apply severity overrides and suppressions; order the findings."""
     overrides = dict(config.severity)
+    suppressions_by_rule: dict[str, list[Suppression]] = {}
+    for s in config.suppressions:
+        suppressions_by_rule.setdefault(s.rule, []).append(s)
     kept, suppressed, used = [], [], set()
     for finding in findings:
         if finding.rule in overrides:
             finding = dataclasses.replace(finding, severity=overrides[finding.rule])
-        match = next((s for s in config.suppressions if s.matches(finding)), None)
+        candidates = suppressions_by_rule.get(finding.rule, ())
+        match = next((s for s in candidates if s.matches(finding)), None) if candidates else None
         if match is not None:
             suppressed.append((finding, match))
             used.add(match)

@@ -189,20 +189,19 @@ def redundant_index(ctx: Context) -> Iterable[Hit]:
         CREATE INDEX orders_customer_placed_idx ON orders (customer_id, placed_at);
     """
     for table in _owner_tables(ctx):
-        btrees = [i for i in table.indexes if i.method == "btree" and i.valid]
-        by_lead: dict[tuple, list[Index]] = {}
-        for index in btrees:
-            by_lead.setdefault(_key_core(index)[:1], []).append(index)
-        for index in btrees:
+        btrees = [(i, _key_core(i)) for i in table.indexes if i.method == "btree" and i.valid]
+        by_lead: dict[tuple, list[tuple[Index, tuple]]] = {}
+        for index, core in btrees:
+            by_lead.setdefault(core[:1], []).append((index, core))
+        for index, core in btrees:
             if index.unique or index.constraint is not None:
                 continue
-            core = _key_core(index)
             wider = [
                 other
-                for other in by_lead.get(core[:1], ())
+                for other, other_core in by_lead.get(core[:1], ())
                 if other is not index
                 and len(other.keys) > len(core)
-                and _key_core(other)[: len(core)] == core
+                and other_core[: len(core)] == core
                 and (other.predicate or "") == (index.predicate or "")
                 and set(index.include) <= set(other.columns) | set(other.include)
             ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from analyzers import naming
@@ -16,7 +17,12 @@ INTEGER_MAX = {"smallint": 32767, "integer": 2147483647, "bigint": 9223372036854
 
 
 def _base(column: Column) -> str:
-    return column.type.split("(")[0].strip()
+    return _base_of(column.type)
+
+
+@functools.lru_cache(maxsize=4096)
+def _base_of(type_name: str) -> str:
+    return type_name.split("(")[0].strip()
 
 
 def _owner_tables(ctx: Context) -> Iterable[Table]:
@@ -287,11 +293,13 @@ def natural_key_not_unique(ctx: Context) -> Iterable[Hit]:
         CREATE TABLE manufacturers (id bigint PRIMARY KEY, country_code text NOT NULL);
     """
     extra = frozenset(naming.fold(n) for n in ctx.settings.natural_key_names)
-    unique_elsewhere = _unique_column_names(ctx)
+    unique_elsewhere: dict[str, set[str]] | None = None  # built at the first candidate: often none
     for table in _owner_tables(ctx):
         candidates = [c for c in table.columns if not c.nullable and _natural_key_like(table, c, extra)]
         if not candidates:
             continue
+        if unique_elsewhere is None:
+            unique_elsewhere = _unique_column_names(ctx)
         tenant = ctx.tenant_column(table)
         uniques = _unique_column_sets(table)
         references = ctx.references(table)
@@ -517,20 +525,19 @@ def integer_key_exhaustion(ctx: Context) -> Iterable[Hit]:
                 used, how = sequence.last_value, f"its sequence is at {sequence.last_value:,}"
             elif column.name in key_columns and len(key_columns) == 1 and table.row_estimate:
                 used, how = table.row_estimate, f"it holds about {table.row_estimate:,} rows"
-            fix = _widen_fix(ctx, table, column, sequence)
             if used is not None and used > limit // 2:
                 yield Hit(
                     table.qualified,
                     f"{table.qualified}.{column.name} is {column.type} and {how}, past half of its maximum {limit:,}",
                     columns=(column.name,),
-                    fix=fix,
+                    fix=_widen_fix(ctx, table, column, sequence),
                 )
             elif table.qualified in growing and column.name in key_columns and _base(column) == "integer":
                 yield Hit(
                     table.qualified,
                     f"{table.qualified}.{column.name} is a 4-byte integer key on a table marked as growing",
                     columns=(column.name,),
-                    fix=fix,
+                    fix=_widen_fix(ctx, table, column, sequence),
                     severity="info",
                 )
 

@@ -609,27 +609,36 @@ def inconsistent_column_type(ctx: Context) -> Iterable[Hit]:
         CREATE TABLE projects (id bigint PRIMARY KEY, tenant_id bigint NOT NULL REFERENCES tenants);
         CREATE TABLE tasks (id bigint PRIMARY KEY, tenant_id bigint NOT NULL REFERENCES tenants);
     """
-    occurrences: dict[str, list[tuple[Table, str | None, str | None]]] = defaultdict(list)
+    # A name qualifies only while every column of that name references one same target.
+    occurrences: dict[str, list[Table]] = defaultdict(list)
+    target_of: dict[str, tuple[str, str]] = {}
+    ruled_out: set[str] = set()
     for table in ctx.owner_tables:
         single = {
             cols[0]: (ref, ref_cols[0]) for cols, ref, ref_cols, _ in ctx.references(table) if len(cols) == 1
         }
         for column in own_columns(ctx.catalog, table):
-            ref, ref_col = single.get(column.name, (None, None))
-            occurrences[column.name].append((table, ref, ref_col))
+            name = column.name
+            if name in ruled_out:
+                continue
+            target = single.get(name)
+            if target is None or target_of.setdefault(name, target) != target:
+                ruled_out.add(name)
+                occurrences.pop(name, None)
+                continue
+            occurrences[name].append(table)
     for name, found in sorted(occurrences.items()):
-        targets = {(ref, ref_col) for _, ref, ref_col in found}
-        if len(found) < 2 or len(targets) != 1 or None in next(iter(targets)):
+        if len(found) < 2:
             continue
-        ref, ref_col = next(iter(targets))
-        types = Counter(t.column(name).type for t, _, _ in found)
+        ref, ref_col = target_of[name]
+        types = Counter(t.column(name).type for t in found)
         if len(types) < 2:
             continue
         parent = ctx.catalog.table(ref)
         target_type = parent.column(ref_col).type if parent is not None and parent.column(ref_col) else None
         expected = target_type if target_type in types else types.most_common(1)[0][0]
         summary = ", ".join(f"{n} in {c} table(s)" for n, c in types.most_common())
-        for table, _, _ in found:
+        for table in found:
             actual = table.column(name).type
             if actual == expected:
                 continue

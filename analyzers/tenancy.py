@@ -308,6 +308,7 @@ def cross_tenant_foreign_key(ctx: Context) -> Iterable[Hit]:
                             FOREIGN KEY (tenant_id, project_id) REFERENCES projects (tenant_id, id));
     """
     tenant_table = ctx.tenant_table.qualified if ctx.tenant_table is not None else None
+    parent_keys: dict[tuple[str, tuple[str, ...]], list[str]] = {}
     for table in ctx.tenant_tables:
         column = ctx.tenant_column(table)
         for fk in table.foreign_keys:
@@ -331,24 +332,41 @@ def cross_tenant_foreign_key(ctx: Context) -> Iterable[Hit]:
                 f" can point at another tenant's {fk.ref_table} row",
                 columns=tuple(c for c in table.column_names if c in fk.columns),
                 related=(fk.ref_table,),
-                fix=_composite_fk_fix(ctx, table, column, fk, parent, parent_column),
+                fix=_composite_fk_fix(ctx, table, column, fk, parent, parent_column, parent_keys),
             )
 
 
+def _parent_key_steps(ctx: Context, parent: Table, parent_cols: tuple[str, ...]) -> list[str]:
+    """The unique key a composite reference needs on the parent, unless one exists."""
+    if _has_unique(parent, set(parent_cols)):
+        return []
+    p = qualified_name(parent.qualified)
+    key = ident(ctx.free_name(parent.schema, constraint_name(parent.name, parent_cols, "key")))
+    if parent.kind == "partitioned_table":
+        return [f"ALTER TABLE {p} ADD CONSTRAINT {key} UNIQUE ({idents(parent_cols)});"]
+    return [
+        f"CREATE UNIQUE INDEX CONCURRENTLY {key} ON {p} ({idents(parent_cols)});",
+        f"ALTER TABLE {p} ADD CONSTRAINT {key} UNIQUE USING INDEX {key};",
+    ]
+
+
 def _composite_fk_fix(
-    ctx: Context, table: Table, column: str, fk: ForeignKey, parent: Table, parent_column: str
+    ctx: Context,
+    table: Table,
+    column: str,
+    fk: ForeignKey,
+    parent: Table,
+    parent_column: str,
+    parent_keys: dict[tuple[str, tuple[str, ...]], list[str]],
 ) -> str:
+    """`parent_keys` memoizes the parent's side per run: many children reference one parent."""
     t, p = qualified_name(table.qualified), qualified_name(parent.qualified)
     child_cols = (column, *fk.columns)
     parent_cols = (parent_column, *fk.ref_columns)
-    steps = []
-    if not _has_unique(parent, set(parent_cols)):
-        key = ctx.free_name(parent.schema, constraint_name(parent.name, parent_cols, "key"))
-        if parent.kind == "partitioned_table":
-            steps.append(f"ALTER TABLE {p} ADD CONSTRAINT {ident(key)} UNIQUE ({idents(parent_cols)});")
-        else:
-            steps.append(f"CREATE UNIQUE INDEX CONCURRENTLY {ident(key)} ON {p} ({idents(parent_cols)});")
-            steps.append(f"ALTER TABLE {p} ADD CONSTRAINT {ident(key)} UNIQUE USING INDEX {ident(key)};")
+    memo_key = (parent.qualified, parent_cols)
+    if memo_key not in parent_keys:
+        parent_keys[memo_key] = _parent_key_steps(ctx, parent, parent_cols)
+    steps = list(parent_keys[memo_key])
     name = ident(ctx.free_name(table.schema, constraint_name(table.name, child_cols, "fkey")))
     on_delete = fk.on_delete
     if on_delete in ("SET NULL", "SET DEFAULT"):

@@ -147,6 +147,7 @@ def analyze(catalog: Catalog, config: AnalysisConfig | None = None) -> Report:
     """All static (schema) rules over the catalog."""
     config = config or AnalysisConfig()
     rules = select_rules(config)
-    context = Context(catalog, config.settings)
     with cyclic_gc_paused():
-        return finish(run_rules(rules, context), config, rules)
+        # The context (and its per-run indexes) is freed before the collection at the end.
+        findings = run_rules(rules, Context(catalog, config.settings))
+        return finish(findings, config, rules)

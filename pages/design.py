@@ -18,7 +18,20 @@ from studio.design.decisions import (
 from studio.errors import ConfigError
 from studio.ui import state
 from studio.ui.components import guarded, md
-from studio.ui.design import decisions, enum_labels, partitionable, store, valid_columns
+from studio.ui.design import (
+    blueprint_label,
+    decisions,
+    enum_labels,
+    follow_gallery_defaults,
+    gallery_schema,
+    gallery_tenancy,
+    keep_blueprints,
+    partitionable,
+    pending_advice,
+    store,
+    take_advice,
+    valid_columns,
+)
 
 st.title("Design")
 catalog = state.catalog()
@@ -40,7 +53,8 @@ with st.sidebar.expander("design.toml", expanded=False, icon=":material/save:"):
         except (ConfigError, UnicodeDecodeError) as exc:
             st.error(md(exc))
 
-controls, preview = st.columns([2, 3], gap="large")
+design_tab, gallery_tab = st.tabs(["Design", "Blueprint gallery"])
+controls, preview = design_tab.columns([2, 3], gap="large")
 with controls:
     st.subheader("Tenancy")
     models = ["keep", *TENANCY_MODELS]
@@ -67,6 +81,13 @@ with controls:
     key_strategy = st.radio("Surrogate keys", KEY_STRATEGIES, index=KEY_STRATEGIES.index(current.key_strategy), horizontal=True)
 
     st.subheader("Partitioning")
+    for i, advice in enumerate(pending_advice(catalog, current)):
+        with st.container(border=True):
+            st.markdown(f"**Workload advice:** {advice.strategy} partitioning of {md(advice.table)} on {md(advice.column)}")
+            st.caption(advice.reason)
+            if st.button("Use this advice", key=f"advice_{i}_{advice.table}", icon=":material/bolt:"):
+                store(take_advice(current, advice))
+                st.rerun()
     tables = {t.qualified: t for t in partitionable(catalog)}
     chosen = st.multiselect("Partition tables", list(tables), [p.table for p in current.partitions if p.table in tables])
     partitions = []
@@ -104,10 +125,22 @@ with controls:
         modes = ["audit-trigger", "effective-dated"]
         history.append(History(name, st.radio(name, modes, index=modes.index(old), horizontal=True, key=f"hm_{name}")))
 
+    st.subheader("Blueprints")
+    labels = [blueprint_label(i, u) for i, u in enumerate(current.blueprints)]
+    kept = st.multiselect("Blueprints in the design", labels, labels, help="Add them from the Blueprint gallery tab")
+
 chosen_decisions = dataclasses.replace(
-    current, tenancy=tenancy, key_strategy=key_strategy, partitions=tuple(partitions), history=tuple(history)
+    keep_blueprints(current, kept), tenancy=tenancy, key_strategy=key_strategy, partitions=tuple(partitions), history=tuple(history)
 )
 store(chosen_decisions)
+
+with gallery_tab, guarded("Showing the blueprints"):
+    from studio.ui.blueprints import render_gallery
+
+    defaults = gallery_tenancy(catalog, chosen_decisions), gallery_schema(chosen_decisions)
+    follow_gallery_defaults(*defaults)
+    render_gallery(catalog, default_tenancy=defaults[0], default_schema=defaults[1])
+chosen_decisions = decisions()  # with a blueprint the gallery just added
 
 with preview, guarded("Designing the target schema"):
     from studio.design.apply import design

@@ -93,6 +93,7 @@ def volumes(source, analysis) -> None:
         },
     )
     items = ui.projections(source.catalog, edited, shapes, int(threshold), tenant.strip() or "tenant_id")
+    st.session_state["partition_advice"] = tuple(p.partition for p in items if p.partition)  # the Design page offers it
     if not items:
         return
     st.dataframe(

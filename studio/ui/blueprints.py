@@ -49,14 +49,14 @@ def _attach_choices(catalog) -> list[str]:
     return sorted(t.qualified for t in catalog.stored_tables if t.kind != "partition" and t.primary_key is not None)
 
 
-def _card(info: blueprints.Info, catalog, default_tenancy: str) -> None:
+def _card(info: blueprints.Info, catalog, default_tenancy: str, default_schema: str | None = None) -> None:
     key = f"blueprint.{info.name}"
     left, right = st.columns([1, 1])
     tenancy = left.radio(
         "Tenancy", ("rls", "none"), index=("rls", "none").index(default_tenancy), horizontal=True, key=f"{key}.tenancy",
         help="rls: a tenant column in every tenant table, composite tenant keys, forced row level security",
     )
-    schema = right.text_input("Schema", value=info.default_schema, key=f"{key}.schema").strip() or info.default_schema
+    schema = right.text_input("Schema", value=default_schema or info.default_schema, key=f"{key}.schema").strip() or info.default_schema
     st.write(info.description)
     try:
         blueprint = _render(info.name, tenancy, schema)
@@ -93,10 +93,11 @@ def _card(info: blueprints.Info, catalog, default_tenancy: str) -> None:
         st.success(f"{info.name} added to the design (schema {schema}, tenancy {tenancy}).")
 
 
-def render_gallery(catalog=None, *, default_tenancy: str = "rls") -> None:
-    """The gallery: one expander per blueprint. `catalog` (the current schema) offers attach points."""
+def render_gallery(catalog=None, *, default_tenancy: str = "rls", default_schema: str | None = None) -> None:
+    """The gallery: one expander per blueprint. `catalog` (the current schema) offers attach points;
+    `default_schema` replaces each blueprint's own schema as the default (the tenant template)."""
     st.subheader("Blueprints")
     st.caption("Proven schema modules for diagnostics and repair platforms; each passes the studio's own analyzers.")
     for info in blueprints.list_blueprints():
         with st.expander(info.name):
-            _card(info, catalog, default_tenancy)
+            _card(info, catalog, default_tenancy, default_schema)

@@ -1,11 +1,14 @@
-"""Design page helpers: valid column choices per partition strategy, decisions in session state."""
+"""Design page helpers: valid column choices per partition strategy, decisions in session state,
+the Workload page's partitioning advice, and the blueprints in the design."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import streamlit as st
 
 from studio.catalog import Catalog, Table
-from studio.design.decisions import TIME_TYPES, Decisions
+from studio.design.decisions import TIME_TYPES, BlueprintUse, Decisions
 
 KEY = "decisions"  # st.session_state["decisions"]: read by other pages and the workshop
 
@@ -38,3 +41,75 @@ def enum_labels(catalog: Catalog, type_name: str) -> tuple[str, ...]:
         if e.name == short or f"{e.schema}.{e.name}" == type_name:
             return e.labels
     return ()
+
+
+# Partitioning advice from the Workload page -------------------------------------------------------
+
+ADVICE_KEY = "partition_advice"  # set by the Workload page: PartitionAdvice of tables past the threshold
+
+
+def pending_advice(catalog: Catalog, current: Decisions) -> list:
+    """Workload advice the design can take (a partitionable table, a valid column) and has not taken."""
+    tables = {t.qualified: t for t in partitionable(catalog)}
+    taken = {(p.table, p.strategy, p.column) for p in current.partitions}
+    return [
+        a for a in st.session_state.get(ADVICE_KEY) or ()
+        if a.table in tables and a.column in valid_columns(tables[a.table], a.strategy)
+        and (a.table, a.strategy, a.column) not in taken
+    ]
+
+
+def take_advice(current: Decisions, advice) -> Decisions:
+    """The decisions with the advice's partitioning in place of any earlier choice for that table."""
+    others = tuple(p for p in current.partitions if p.table != advice.table)
+    return dataclasses.replace(current, partitions=(*others, advice.decision()))
+
+
+# Blueprints ------------------------------------------------------------------------------------
+
+
+def blueprint_label(index: int, use: BlueprintUse) -> str:
+    schema = dict(use.options).get("schema")
+    return f"{index + 1}. {use.name}" + (f" ({schema})" if schema else "")
+
+
+def keep_blueprints(current: Decisions, kept: list[str]) -> Decisions:
+    uses = tuple(u for i, u in enumerate(current.blueprints) if blueprint_label(i, u) in kept)
+    return dataclasses.replace(current, blueprints=uses)
+
+
+def gallery_tenancy(catalog: Catalog, current: Decisions) -> str:
+    """The blueprint tenancy the design implies: the gallery's default."""
+    from studio.design.blueprints import blueprint_tenancy
+    from studio.design.scope import tenant_scope
+    from studio.errors import ConfigError
+
+    column = current.tenancy.tenant_column
+    if current.tenancy.model is None:
+        return "rls" if any(t.column(column) is not None for t in catalog.stored_tables) else "none"
+    try:
+        scope = tenant_scope(catalog, current.tenancy)
+    except ConfigError:
+        return "none"
+    return blueprint_tenancy(current.tenancy.model, catalog, scope, column, lambda name: name) or "none"
+
+
+def gallery_schema(current: Decisions) -> str | None:
+    """Schema-per-tenant puts blueprints in the template (each tenant gets a copy); otherwise their own schema."""
+    from studio.design.tenancy import TEMPLATE_SCHEMA
+
+    return TEMPLATE_SCHEMA if current.tenancy.model == "schema-per-tenant" else None
+
+
+def follow_gallery_defaults(tenancy: str, schema: str | None) -> None:
+    """The gallery's tenancy and schema fields keep their value once drawn (a default passed later
+    is ignored); when the design's tenancy model changes their defaults, set them through session
+    state, the one way a drawn widget takes a new value."""
+    from studio import blueprints
+
+    defaults = (tenancy, schema)
+    if st.session_state.get("design.gallery_defaults") not in (None, defaults):
+        for info in blueprints.list_blueprints():
+            st.session_state[f"blueprint.{info.name}.tenancy"] = tenancy
+            st.session_state[f"blueprint.{info.name}.schema"] = schema or info.default_schema
+    st.session_state["design.gallery_defaults"] = defaults

@@ -1,4 +1,5 @@
-"""The Design page in a real browser: switching tenancy to schema-per-tenant changes the DDL preview."""
+"""The Design page in a real browser: switching tenancy to schema-per-tenant changes the DDL preview;
+a blueprint added from the gallery lands in the tenant template."""
 
 from __future__ import annotations
 
@@ -28,3 +29,14 @@ def test_switching_tenancy_changes_the_ddl_preview(page):
     assert page.get_by_role("tab", name="Trade-offs").count() == 1 or page.get_by_text("Trade-offs").count() >= 1
     assert page.locator("[data-testid='stException']").count() == 0
     page.screenshot(path=str(screenshot_path("design")), full_page=False)
+
+    page.get_by_role("tab", name="Blueprint gallery").click()
+    page.get_by_text("audit-trail").first.click()
+    page.get_by_role("button", name="Add to design").first.click()
+    wait_for_app(page)
+    page.get_by_text("audit-trail added to the design").wait_for()
+    page.screenshot(path=str(screenshot_path("design_gallery")), full_page=False)
+    page.get_by_role("tab", name="Design").first.click()
+    assert "CREATE TABLE tenant_template.audit_log" in page.locator("[data-testid='stCode']").first.inner_text()
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.screenshot(path=str(screenshot_path("design_blueprint")), full_page=False)

@@ -27,8 +27,15 @@ def _unquote(name: str) -> str:
     return ".".join(part.strip('"') for part in name.split("."))
 
 
-def test_citus_statements_follow_citus_rules(demo_catalog):
-    result = design(demo_catalog, Decisions(tenancy=Tenancy(model="citus")))
+@pytest.mark.parametrize("with_blueprints", [False, True], ids=["demo", "demo+blueprints"])
+def test_citus_statements_follow_citus_rules(demo_catalog, with_blueprints):
+    if with_blueprints:
+        from tests.test_blueprints import DEMO_DESIGN
+
+        decisions = parse(DEMO_DESIGN.replace('model = "rls"', 'model = "citus"'))
+    else:
+        decisions = Decisions(tenancy=Tenancy(model="citus"))
+    result = design(demo_catalog, decisions)
     calls = [s for s in result.extra_sql if s.startswith("SELECT create_")]
     assert calls and len(calls) == len(result.extra_sql)
     distributed, reference, colocated = {}, set(), set()

@@ -136,6 +136,9 @@ def add_blueprints(
         ) from None
     merged = _added(target, built)
     added = [t for b in result.blueprints for t in b.tables]
+    notes: list[Note] = []
+    if model == "citus":
+        merged, notes = _citus_exclusions(merged, added, decisions.tenancy.tenant_column)
     if scope is not None and model in BLUEPRINT_TENANCY:
         tables, shared = dict(scope.tables), dict(scope.shared)
         column = decisions.tenancy.tenant_column
@@ -160,4 +163,27 @@ def add_blueprints(
         + (" In schema-per-tenant they live in the template, so every tenant schema gets its own copy." if template and model == "schema-per-tenant" else ""),
         "the blueprints' DDL loaded with the target DDL into a scratch database and read back",
     )
-    return merged, scope, [note]
+    return merged, scope, [note, *notes]
+
+
+def _citus_exclusions(catalog: Catalog, added: list[str], column: str) -> tuple[Catalog, list[Note]]:
+    """Citus accepts an exclusion constraint on a distributed table only with the distribution
+    column itself compared by =; the blueprints name the tenant through int8range(...) to work
+    without btree_gist, which Citus cannot see through."""
+    dropped, tables = [], []
+    for t in catalog.tables:
+        if t.qualified in added and t.column(column) is not None:
+            keep = tuple(e for e in t.exclusions if column in e.columns)
+            dropped += [f"{t.qualified}.{e.name}" for e in t.exclusions if e not in keep]
+            t = dataclasses.replace(t, exclusions=keep)
+        tables.append(t)
+    if not dropped:
+        return catalog, []
+    return dataclasses.replace(catalog, tables=tuple(tables)), [Note(
+        "breaks",
+        f"{len(dropped)} blueprint exclusion constraints left out under Citus",
+        f"Citus requires the distribution column itself, compared with =, in every exclusion constraint of a "
+        f"distributed table; these compare {column} inside a range: {', '.join(dropped)}. With btree_gist on the "
+        f"cluster, recreate each as EXCLUDE USING gist ({column} WITH =, ...), or check overlaps in the application.",
+        "Citus documentation on distributed table constraints",
+    )]

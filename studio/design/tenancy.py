@@ -560,7 +560,9 @@ def citus(catalog: Catalog, tenancy: Tenancy) -> Result:
     first = distributed[0] if distributed else None
 
     def finish(final: Catalog, final_scope: Scope) -> list[str]:
-        sql = [f"SELECT create_reference_table({literal(qualified_name(n))});" for n in reference if n in final]
+        # shared tables added after tenancy (blueprints' reference data) are reference tables too
+        late = [n for n in final_scope.shared if n not in reference]
+        sql = [f"SELECT create_reference_table({literal(qualified_name(n))});" for n in reference + late if n in final]
         for name in [t.qualified for t in final.stored_tables if t.qualified in final_scope.tables]:
             args = f"{literal(qualified_name(name))}, {literal(final_scope.column(name))}"
             if name != first:

@@ -69,6 +69,9 @@ class Context:
     settings: Settings = field(default_factory=Settings)
     _tenant_columns: dict[str, str | None] = field(default_factory=dict, init=False, repr=False, compare=False)
     _references: dict[str, tuple] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _columns_by_fold: dict[str, dict[str, Column]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @cached_property
     def owner_tables(self) -> tuple[Table, ...]:
@@ -84,6 +87,14 @@ class Context:
             for column in own_columns(self.catalog, table):
                 found.setdefault(column.type, []).append((table, column))
         return found
+
+    def columns_by_fold(self, table: Table) -> dict[str, Column]:
+        """A table's columns by folded name (`CustomerId` and `customer_id` meet), built once per table."""
+        try:
+            return self._columns_by_fold[table.qualified]
+        except KeyError:
+            found = self._columns_by_fold[table.qualified] = {naming.fold(c.name): c for c in table.columns}
+            return found
 
     # Tenancy --------------------------------------------------------------------------------------
 
@@ -153,7 +164,7 @@ class Context:
                 continue
             in_fk = {c for fk in table.foreign_keys for c in fk.columns}
             own_pk = table.primary_key.columns if table.primary_key else ()
-            folded = {naming.fold(c.name) for c in table.columns}
+            folded = self.columns_by_fold(table)
             for column in table.columns:
                 stem = naming.id_stem(column.name)
                 if stem is None or column.name in in_fk or own_pk == (column.name,):

@@ -31,6 +31,7 @@ def singular(word: str) -> str:
     return w
 
 
+@functools.lru_cache(maxsize=65536)
 def plural_forms(stem: str) -> tuple[str, ...]:
     """The table names a `<stem>_id` column may point at: stem, stems, stemes, stemies."""
     s = stem.lower()

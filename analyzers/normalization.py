@@ -134,7 +134,7 @@ def denormalized_column(ctx: Context) -> Iterable[Hit]:
             if parent is None:
                 continue
             parent_pk = set(parent.primary_key.columns) if parent.primary_key else set()
-            parent_cols = {naming.fold(c.name): c for c in parent.columns}
+            parent_cols = ctx.columns_by_fold(parent)
             for fk_column in columns:
                 stem = naming.id_stem(fk_column)
                 if stem is None or fk_column == tenant and len(columns) > 1:

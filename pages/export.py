@@ -63,7 +63,7 @@ with guarded("Analyzing the schema"):
         st.subheader("Verification")
         show_verify(export.verified)
         if export.ok:
-            st.download_button("Download bundle.zip", lambda: export.data, "bundle.zip", "application/zip",
+            st.download_button("Download bundle.zip", export.data, "bundle.zip", "application/zip",
                                type="primary", icon=":material/download:", key="export_download")
         st.subheader("Plan")
         show_plan(export.plan)

@@ -23,7 +23,7 @@ def test_build_verify_and_download_the_bundle(page):
     assert page.get_by_text("claimed fixes are gone").count() >= 1
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.get_by_text("Expand", exact=True).count() + page.get_by_role("heading", name="Expand").count() >= 1
-    with page.expect_download() as download_info:
+    with page.expect_download(timeout=120_000) as download_info:  # a loaded 2-core CI machine is slow
         page.get_by_role("button", name="Download bundle.zip").click()
     download = download_info.value
     assert download.suggested_filename == "bundle.zip"

@@ -25,6 +25,7 @@ from studio.catalog import (
     Table,
     Trigger,
 )
+from studio.design.constraint_indexes import sync_constraint_indexes
 from studio.design.decisions import History
 from studio.design.notes import Note
 from studio.sql import MAX_IDENTIFIER_BYTES, constraint_name, ident, qualified
@@ -56,7 +57,7 @@ def _plain(column: Column) -> Column:
 def audit_trigger(catalog: Catalog, t: Table) -> tuple[Catalog, list[str], Note]:
     name = free_table_name(catalog, t.schema, f"{t.name}_history")
     copied = [_plain(c) for c in t.columns]
-    history = Table(
+    history = sync_constraint_indexes(Table(
         schema=t.schema,
         name=name,
         columns=(
@@ -71,7 +72,7 @@ def audit_trigger(catalog: Catalog, t: Table) -> tuple[Catalog, list[str], Note]
         indexes=(Index(constraint_name(name, (*(t.primary_key.columns if t.primary_key else ()), "changed_at"), "idx"),
                        tuple(IndexKey(c, c) for c in (*(t.primary_key.columns if t.primary_key else ()), "changed_at"))),),
         comment=f"Every insert, update and delete of {t.qualified}, written by a trigger",
-    )
+    ))
     function = f"{name}_write"[:MAX_IDENTIFIER_BYTES]
     cols = ", ".join(ident(c.name) for c in t.columns)
     new_values = ", ".join(f"NEW.{ident(c.name)}" for c in t.columns)
@@ -137,7 +138,7 @@ def effective_dated(catalog: Catalog, t: Table) -> tuple[Catalog, list[str], Not
             ranges.append(f"{qualified(t.schema, range_type)}({ident(col)}, {ident(col)}, '[]') WITH =")
     ranges.append("tstzrange(valid_from, valid_to) WITH &&")
     data = [_plain(c) for c in t.columns if c.name not in key]
-    versions = Table(
+    versions = sync_constraint_indexes(Table(
         schema=t.schema,
         name=name,
         columns=(
@@ -151,7 +152,7 @@ def effective_dated(catalog: Catalog, t: Table) -> tuple[Catalog, list[str], Not
         checks=(CheckConstraint(constraint_name(name, ("valid",), "check"), "CHECK ((valid_from < valid_to))", ("valid_from", "valid_to")),),
         exclusions=(ExclusionConstraint(constraint_name(name, (), "no_overlap"), f"EXCLUDE USING gist ({', '.join(ranges)})", (*key, "valid_from", "valid_to")),),
         comment=f"Effective-dated versions of {t.qualified}: one row per period, periods of one entity never overlap",
-    )
+    ))
     tables = []
     for other in catalog.tables:
         tables.append(other)

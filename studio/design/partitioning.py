@@ -15,6 +15,7 @@ import datetime as dt
 import re
 
 from studio.catalog import Catalog, IndexKey, Partitioning, PrimaryKey, Table
+from studio.design.constraint_indexes import sync_constraint_indexes
 from studio.design.decisions import Partition
 from studio.design.notes import Note, partition_cost
 from studio.sql import MAX_IDENTIFIER_BYTES, constraint_name, ident, literal
@@ -110,7 +111,7 @@ def partition_table(catalog: Catalog, table_name: str, p: Partition, today: dt.d
     dropped_exclusions = [e.name for e in t.exclusions if col not in e.columns]
     columns = tuple(dataclasses.replace(c, nullable=False) if c.name == col and pk else c for c in t.columns)
     strategy = p.strategy.upper()
-    parent = dataclasses.replace(
+    parent = sync_constraint_indexes(dataclasses.replace(
         t,
         kind="partitioned_table",
         columns=columns,
@@ -119,7 +120,7 @@ def partition_table(catalog: Catalog, table_name: str, p: Partition, today: dt.d
         indexes=tuple(indexes),
         exclusions=tuple(e for e in t.exclusions if e.name not in dropped_exclusions),
         partitioning=Partitioning(p.strategy, f"{strategy} ({ident(col)})", (col,)),
-    )
+    ))
     taken = {x.name for x in catalog.tables if x.schema == t.schema}
     partitions = []
     for tail, bound in bounds(p, today):

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from studio.catalog import Catalog, Column, ForeignKey, IndexKey, Policy, PrimaryKey, Table
+from studio.design.constraint_indexes import sync_constraint_indexes
 from studio.design.decisions import Tenancy
 from studio.design.functions import relocate_functions
 from studio.design.notes import Note, rls_index_cost, schema_per_tenant_cost
@@ -127,9 +128,9 @@ def add_tenant_keys(catalog: Catalog, scope: Scope, *, default_from_setting: boo
             if index.unique:
                 widened_uniques.append(f"{name} index {index.name}")
         fks = [tenant_foreign_key(fk, tc, scope) for fk in t.foreign_keys]
-        tables[name] = dataclasses.replace(
+        tables[name] = sync_constraint_indexes(dataclasses.replace(
             t, columns=tuple(columns), primary_key=pk, uniques=tuple(uniques), indexes=tuple(indexes), foreign_keys=tuple(fks)
-        )
+        ))
     original = tables_by_name(catalog)
     for name, t in list(tables.items()):
         if t.partition_of:
@@ -553,7 +554,7 @@ def citus(catalog: Catalog, tenancy: Tenancy) -> Result:
             dataclasses.replace(i, keys=(IndexKey(tc, tc), *i.keys)) if i.unique and not i.constraint and tc not in i.column_keys else i
             for i in t.indexes
         )
-        tables[name] = dataclasses.replace(t, exclusions=keep, indexes=indexes)
+        tables[name] = sync_constraint_indexes(dataclasses.replace(t, exclusions=keep, indexes=indexes))
     target = replace_tables(target, tables)
     reference = [scope.tenant_table] + [n for n in scope.shared if n != scope.tenant_table]
     distributed = list(scope.tables)

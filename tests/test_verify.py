@@ -52,3 +52,25 @@ def test_policy_expressions_compare_as_postgresql_stores_them():
     stored = "(tenant_id = (current_setting('app.tenant_id'::text))::bigint)"
     assert normalized(written) == normalized(stored)
     assert normalized(written) != normalized("tenant_id = current_setting('app.user_id')::bigint")
+
+
+def test_target_check_compares_key_backing_indexes():
+    """A primary key's index keyed differently from the target's is a difference (no tolerance for
+    stale constraint indexes any more); an exclusion constraint's index is not compared."""
+    from studio.catalog import ExclusionConstraint, Index, IndexKey, PrimaryKey, Table
+    from studio.migrate.target_check import table_differences
+
+    def table(pkey_columns: tuple[str, ...], exclusion_keys: tuple[str, ...]) -> Table:
+        return Table(
+            "public", "t", primary_key=PrimaryKey("t_pkey", ("tenant_id", "id")),
+            exclusions=(ExclusionConstraint("t_excl", "EXCLUDE USING gist (...)"),),
+            indexes=(
+                Index("t_pkey", tuple(IndexKey(c, c) for c in pkey_columns), unique=True, primary=True, constraint="t_pkey"),
+                Index("t_excl", tuple(IndexKey(c) for c in exclusion_keys), constraint="t_excl", method="gist"),
+            ),
+        )
+
+    target = table(("tenant_id", "id"), ("int8range(id, id, '[]')",))
+    assert table_differences(target, table(("tenant_id", "id"), ("spelled differently",))) == []
+    stale = table_differences(target, table(("id",), ("int8range(id, id, '[]')",)))
+    assert len(stale) == 1 and "indexes differ" in stale[0], stale

@@ -1,7 +1,8 @@
 """Does the migrated schema equal the design's target model? Compared by meaning, not by spelling.
 
 Tables, columns (type, NOT NULL, default, identity), keys and unique constraints (by columns),
-foreign keys (columns, target, actions), plain indexes (by shape: names of indexes are free),
+foreign keys (columns, target, actions), indexes (by shape: names of indexes are free; those backing
+keys included, not exclusion indexes),
 checks, row level security and policies, partitioning and partitions. Expressions are compared
 in a normalized form, because PostgreSQL rewrites what it stores (`x = current_setting('a')::bigint`
 comes back as `(x = (current_setting('a'::text))::bigint)`).
@@ -48,11 +49,11 @@ def _column_shape(column) -> tuple:
     return (column.type, column.nullable, default or None, column.identity, normalized(column.generated))
 
 
-def _stale_constraint_index(table: Table, index) -> bool:
-    """Documented design bug (studio/design: keys widened by tenancy/partitioning leave the index entry that
-    backs the old constraint untouched, e.g. work_orders_id_key still listed, work_order_photos_pkey still keyed
-    (id)): a constraint's index is compared through the constraint, so its stale entry is ignored here."""
-    return index.constraint is not None
+def _compared_indexes(table: Table) -> list[tuple]:
+    """Plain indexes and the ones backing the primary key or a unique constraint (the design keeps those in
+    step with their constraints); exclusion indexes are left out: the model spells their keys as expressions."""
+    keys = {u.name for u in table.uniques} | ({table.primary_key.name} if table.primary_key else set())
+    return [_index_shape(i) for i in table.indexes if i.valid and (not i.constraint or i.constraint in keys)]
 
 
 def table_differences(target: Table, migrated: Table) -> list[str]:
@@ -75,8 +76,7 @@ def table_differences(target: Table, migrated: Table) -> list[str]:
         ("unique constraints", [u.columns for u in target.uniques], [u.columns for u in migrated.uniques]),
         ("foreign keys", [_fk_shape(f) for f in target.foreign_keys], [_fk_shape(f) for f in migrated.foreign_keys]),
         ("checks", [normalized(c.expression) for c in target.checks], [normalized(c.expression) for c in migrated.checks]),
-        ("indexes", [_index_shape(i) for i in target.indexes if i.valid and not _stale_constraint_index(target, i)],
-         [_index_shape(i) for i in migrated.indexes if i.valid and not i.constraint]),
+        ("indexes", _compared_indexes(target), _compared_indexes(migrated)),
         ("policies", [_policy_shape(p) for p in target.policies], [_policy_shape(p) for p in migrated.policies]),
         ("row level security", [(target.rls_enabled, target.rls_forced)], [(migrated.rls_enabled, migrated.rls_forced)]),
         ("partitioning", [(target.partitioning.strategy, target.partitioning.columns)] if target.partitioning else [],

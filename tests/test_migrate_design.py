@@ -79,3 +79,19 @@ def test_key_strategy_reaches_the_design_target():
     assert any(c.name == "migrated schema equals the design target" and c.ok for c in result.checks)
     runs = result.migrated.table("scraping.crawl_runs").column("id")
     assert runs.identity == "by default" and runs.default is None
+
+
+def test_a_blueprint_in_its_own_schema_is_created_by_the_migrations(tmp_path: Path):
+    """A [[blueprint]] in a new schema: the schema comes first, SQL-standard function bodies after their tables."""
+    from studio.design.decisions import parse
+    from studio.migrate.export import build_export
+    from studio.sources import open_source
+
+    text = '[tenancy]\nmodel = "rls"\n\n[[blueprint]]\nname = "cost-tracking"\nschema = "costs"\n'
+    export = build_export(open_source(demo=True), accepted="none", decisions=parse(text), decisions_toml=text)
+    result = export.verified
+    assert result.ok, result.text()
+    costs = [t for t in result.migrated.tables if t.schema == "costs"]
+    assert {"currencies", "price_lists", "part_prices"} <= {t.name for t in costs}
+    assert all(t.rls_forced for t in costs if t.column("tenant_id") is not None)
+    assert any(f.schema == "costs" and f.name == "price_at" for f in result.migrated.functions)

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from studio import ddl
@@ -74,8 +75,14 @@ class DesignPlanner:
         by_table: dict[str, list[Op]] = {}
         for op in ops:
             by_table.setdefault(op.table, []).append(op)
-        self._functions([op for op in ops if op.concern == "functions"])
-        self._new_tables([op.after for op in ops if op.concern == "tables" and op.action == "add"])
+        self._new_schemas_and_types()
+        new_tables = [op.after for op in ops if op.concern == "tables" and op.action == "add"]
+        functions = [op for op in ops if op.concern == "functions"]
+        # SQL-standard bodies (BEGIN ATOMIC) are resolved at creation: those naming a new table follow it
+        after_tables = [op for op in functions if op.after is not None and _names_any(op.after.definition, new_tables)]
+        self._functions([op for op in functions if op not in after_tables])
+        self._new_tables(new_tables)
+        self._functions(after_tables)
         for op in ops:
             if op.concern == "tables" and op.action == "drop":
                 self.notes.append(f"{op.name} is not in the target (the tenancy model moves or drops it): "
@@ -153,6 +160,29 @@ class DesignPlanner:
 
         return sorted(tables, key=lambda t: level(t.qualified))
 
+    def _new_schemas_and_types(self) -> None:
+        """Schemas, enums and domains the target adds (a blueprint in its own schema, say) come first."""
+        schemas = [n for n in self.target.schema_names if n not in self.current.schema_names and n != "public"]
+        if schemas:
+            self.step("expand", "create-schemas", None,
+                      [f"CREATE SCHEMA IF NOT EXISTS {ident(n)};" for n in schemas],
+                      [f"DROP SCHEMA IF EXISTS {ident(n)};" for n in reversed(schemas)],  # RESTRICT: only if empty
+                      "none on application tables", "None: new, empty schemas.",
+                      title="create schemas " + ", ".join(schemas),
+                      squawk_ignore=(("ban-drop-schema", "rollback of a schema this plan created; RESTRICT keeps data"),))
+        known = {(e.schema, e.name) for e in self.current.enums} | {(d.schema, d.name) for d in self.current.domains}
+        for enum in self.target.enums:
+            if (enum.schema, enum.name) not in known:
+                labels = ", ".join(literal(label) for label in enum.labels)
+                self.step("expand", "create-type", None,
+                          [f"CREATE TYPE {qualified(enum.schema, enum.name)} AS ENUM ({labels});"],
+                          [f"DROP TYPE IF EXISTS {qualified(enum.schema, enum.name)};"],
+                          "none on application tables", "None: a new type.", title=f"create type {enum.schema}.{enum.name}")
+        for domain in self.target.domains:
+            if (domain.schema, domain.name) not in known:
+                self.notes.append(f"domain {domain.schema}.{domain.name} is new in the target: create it before the tables "
+                                  "that use it (not planned automatically)")
+
     def _functions(self, ops: list[Op]) -> None:
         for op in ops:
             if op.action != "add" or not op.after.definition:
@@ -160,7 +190,9 @@ class DesignPlanner:
                 continue
             f = op.after
             signature = f"{qualified(f.schema, f.name)}({f.arguments})"
-            self.step("expand", "create-function", None, [f.definition.rstrip().rstrip(";") + ";"],
+            # bodies may name tables this plan creates later (defaults need the function first)
+            body = ["SET LOCAL check_function_bodies = off;", f.definition.rstrip().rstrip(";") + ";"]
+            self.step("expand", "create-function", None, body,
                       [f"DROP {'PROCEDURE' if f.kind == 'procedure' else 'FUNCTION'} IF EXISTS {signature};"],
                       "none on application tables", "None: a new function, used once its trigger is created.",
                       title=f"create function {op.name}")
@@ -332,7 +364,7 @@ class DesignPlanner:
                           [ddl.index_statement(table, op.before, concurrently=True).replace("CONCURRENTLY", "CONCURRENTLY IF NOT EXISTS", 1)],
                           SHARE_UPDATE, "Queries that used the index get slower; the down rebuilds it.", transactional=False)
             else:
-                new = op.after.__class__(**{**op.after.__dict__, "name": temp_name(op.name)})
+                new = dataclasses.replace(op.after, name=temp_name(op.name))
                 self.step("expand", "create-index", table,
                           [ddl.index_statement(table, new, concurrently=True).replace("CONCURRENTLY", "CONCURRENTLY IF NOT EXISTS", 1)],
                           [f"DROP INDEX CONCURRENTLY IF EXISTS {qualified(table.schema, new.name)};"], SHARE_UPDATE,
@@ -390,7 +422,7 @@ class DesignPlanner:
         self.key_swap_tables.append(table.qualified)
         before, after = op.before, op.after
         if after is not None:
-            tmp = after.__class__(**{**after.__dict__, "name": temp_name(after.name)})
+            tmp = dataclasses.replace(after, name=temp_name(after.name))
             self.step("validate", "add-foreign-key", table, [ddl.add_foreign_key(table, tmp, not_valid=True)],
                       [f"ALTER TABLE {name} DROP CONSTRAINT IF EXISTS {ident(tmp.name)};"],
                       "SHARE ROW EXCLUSIVE on both tables, catalog-only (NOT VALID: no scan)",
@@ -532,3 +564,6 @@ def _no_design(decisions) -> bool:
     return (decisions.tenancy.model is None and not decisions.partitions and decisions.key_strategy == "keep"
             and not decisions.history)
 
+
+def _names_any(definition: str, tables: list[Table]) -> bool:
+    return any(f"{t.schema}.{t.name}" in definition or qualified(t.schema, t.name) in definition for t in tables)

@@ -31,8 +31,11 @@ def test_switching_tenancy_changes_the_ddl_preview(page):
     page.screenshot(path=str(screenshot_path("design")), full_page=False)
 
     page.get_by_role("tab", name="Blueprint gallery").click()
-    page.get_by_text("audit-trail").first.click()
-    page.get_by_role("button", name="Add to design").first.click()
+    card = page.get_by_test_id("stExpander").filter(has_text="audit-trail").first
+    card.locator("summary").first.click()
+    add = card.get_by_role("button", name="Add to design")
+    add.wait_for()  # the expander is open: the button is this blueprint's own
+    add.click()
     wait_for_app(page)
     page.get_by_text("audit-trail added to the design").wait_for()
     page.screenshot(path=str(screenshot_path("design_gallery")), full_page=False)

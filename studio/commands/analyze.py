@@ -142,8 +142,6 @@ def _add_workload_arguments(parser) -> None:
 
 
 def _with_workload(args, source, config, report):
-    import dataclasses
-
     from analyzers.workload import run_workload, with_workload
     from analyzers.workload_input import Workload, read_file, read_pg_stat_statements
 

@@ -21,7 +21,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PY = VENV / "bin" / "python"
-SYSTEM_PACKAGES = {"dot": "graphviz", "chromium": "chromium"}
+SYSTEM_PACKAGES = {
+    "dot": "graphviz",
+    "chromium": "chromium",
+    # PostgreSQL 15's server for tests/test_versions.py; its binaries are not on PATH
+    "/usr/lib/postgresql/15/bin/postgres": "postgresql-15",
+}
 
 
 def run(*cmd, **kw) -> int:
@@ -70,7 +75,7 @@ def main(argv: list[str]) -> int:
         ensure_system_packages(["dot"])
         return run(PY, "-m", "streamlit", "run", "app.py", *rest)
     ensure_venv("test")
-    ensure_system_packages(["dot", "chromium"])
+    ensure_system_packages(["dot", "chromium", "/usr/lib/postgresql/15/bin/postgres"])
     if run(PY, "-m", "ruff", "check", "."):
         return 1
     workers = rest and rest[0].startswith("-n") and [] or ["-n", str(min(4, os.cpu_count() or 1))]

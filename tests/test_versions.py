@@ -57,7 +57,7 @@ CREATE TABLE billing.invoices (
     PRIMARY KEY (tenant_id, id, issued_on),
     CONSTRAINT invoices_tenant_fk FOREIGN KEY (tenant_id) REFERENCES public.tenants (id)
         DEFERRABLE INITIALLY DEFERRED,
-    CONSTRAINT invoices_total_cap CHECK (total < 1000000) NOT VALID
+    CONSTRAINT invoices_total_cap CHECK (total < 1000000)
 ) PARTITION BY RANGE (issued_on);
 CREATE TABLE billing.invoices_2025 PARTITION OF billing.invoices FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
 CREATE TABLE billing.invoices_rest PARTITION OF billing.invoices DEFAULT;
@@ -82,6 +82,7 @@ CREATE TABLE public.documents (
     body text,
     author_id int
 );
+ALTER TABLE public.documents ADD CONSTRAINT documents_body_short CHECK (length(body) < 100000) NOT VALID;
 ALTER TABLE public.documents ADD CONSTRAINT documents_author_fk
     FOREIGN KEY (author_id) REFERENCES public.users (id) ON DELETE SET NULL NOT VALID;
 ALTER TABLE public.documents ENABLE ROW LEVEL SECURITY;
@@ -192,9 +193,61 @@ def _without_inherited_identity(partition: Table, parent: Table) -> Table:
     return dataclasses.replace(partition, columns=columns)
 
 
+def features(catalog: Catalog) -> dict[str, object]:
+    """What the schema exercises, read back: equality with PG16 must not be equality of two blanks."""
+    table = catalog.table
+    documents, invoices, tenants = table("public.documents"), table("billing.invoices"), table("public.tenants")
+    users_email_live = next(i for i in table("public.users").indexes if i.name == "users_email_live")
+    return {
+        "rls": (documents.rls_enabled, documents.rls_forced),
+        "policies": sorted((p.name, p.command, p.permissive) for p in documents.policies),
+        "not valid fk": [fk.validated for fk in documents.foreign_keys if fk.name == "documents_author_fk"],
+        "deferred fk": [(fk.deferrable, fk.initially_deferred) for fk in invoices.foreign_keys],
+        "not valid check": [c.validated for c in documents.checks],
+        "bounds": sorted(t.partition_bound for t in catalog.tables if t.partition_of),
+        "strategies": sorted(t.partitioning.strategy for t in catalog.tables if t.partitioning),
+        "identity": [c.identity for c in tenants.columns if c.identity],
+        "generated": [c.generated for c in tenants.columns if c.generated],
+        "collation": tenants.column("slug").collation,
+        "partial unique": (users_email_live.unique, users_email_live.predicate),
+        "nulls not distinct": [u.nulls_not_distinct for u in table("public.api_keys").uniques],
+        "inherits": table("public.trucks").inherits,
+        "kinds": sorted({t.kind for t in catalog.tables}),
+        "enums": [e.labels for e in catalog.enums],
+    }
+
+
+EXPECTED_FEATURES = {
+    "rls": (True, True),
+    "policies": [("tenant_read", "SELECT", True), ("tenant_write", "INSERT", False)],
+    "not valid fk": [False],
+    "deferred fk": [(True, True)],
+    "not valid check": [False],
+    "bounds": [
+        "DEFAULT",
+        "FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')",
+        "FOR VALUES IN ('eu', 'uk')",
+        "FOR VALUES IN ('us')",
+        "FOR VALUES WITH (modulus 2, remainder 0)",
+        "FOR VALUES WITH (modulus 2, remainder 1)",
+    ],
+    "strategies": ["hash", "list", "range"],
+    "identity": ["always"],
+    "generated": ["upper(name)"],
+    "collation": "C",
+    "partial unique": (True, "deleted_at IS NULL"),
+    "nulls not distinct": [True],
+    "inherits": ("public.vehicles",),
+    "kinds": ["materialized_view", "partition", "partitioned_table", "table", "view"],
+    "enums": [("draft", "sent", "paid")],
+}
+
+
 def test_catalog_matches_pg16(pg16, other):
     major, catalog = other
     assert catalog.server_version.startswith(str(major)), catalog.server_version
+    assert features(pg16) == EXPECTED_FEATURES
+    assert features(catalog) == EXPECTED_FEATURES, f"PostgreSQL {major}"
     assert len(catalog.tables) == len(pg16.tables) == 18
     expected, actual = comparable(pg16), comparable(catalog)
     for key in expected:

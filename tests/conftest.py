@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -56,6 +57,40 @@ def catalog_of(scratch_db):
         return scratch_db.catalog(**kwargs)
 
     return load
+
+
+@pytest.fixture
+def load():
+    """Load untrusted DDL text through the sandbox; every sandbox is dropped after the test."""
+    from studio.sources import ddl
+
+    opened = []
+
+    def _load(text: str, filename: str = "schema.sql"):
+        loaded = ddl.load_text(text, filename=filename)
+        opened.append(loaded)
+        return loaded
+
+    yield _load
+    for loaded in opened:
+        loaded.drop()
+
+
+@contextlib.contextmanager
+def schema_catalog(name: str):
+    """The catalog of "demo" or of a corpus file (its sandbox dropped afterwards)."""
+    if name == "demo":
+        from studio.sources import demo
+
+        yield demo.load().catalog
+        return
+    from studio.sources.ddl import load_file
+
+    loaded = load_file(corpus_file(name))
+    try:
+        yield loaded.catalog
+    finally:
+        loaded.drop()
 
 
 def corpus_file(name: str) -> Path:

@@ -12,20 +12,6 @@ from studio.errors import SourceError
 from studio.sources import ddl, embedded
 
 
-@pytest.fixture
-def load():
-    opened = []
-
-    def _load(text: str, filename: str = "schema.sql"):
-        loaded = ddl.load_text(text, filename=filename)
-        opened.append(loaded)
-        return loaded
-
-    yield _load
-    for loaded in opened:
-        loaded.drop()
-
-
 def _marker() -> Path:
     # a path the server process may write to: it runs as another user when tests run as root
     return Path("/tmp") / f"studio-pwned-{uuid.uuid4().hex}"

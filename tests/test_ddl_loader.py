@@ -3,24 +3,9 @@
 from __future__ import annotations
 
 import psycopg
-import pytest
 
 from studio.sources import ddl, embedded
 from studio.sources.ddl_script import split
-
-
-@pytest.fixture
-def load():
-    opened = []
-
-    def _load(text: str, filename: str = "schema.sql"):
-        loaded = ddl.load_text(text, filename=filename)
-        opened.append(loaded)
-        return loaded
-
-    yield _load
-    for loaded in opened:
-        loaded.drop()
 
 
 def _rows(loaded, sql: str) -> list[tuple]:

@@ -20,7 +20,7 @@ from studio.design.decisions import Decisions, History, Partition, Tenancy
 from studio.design.scope import tenant_scope
 from studio.sources import embedded
 from studio.sources.postgres import introspect
-from tests.conftest import corpus_file
+from tests.conftest import schema_catalog
 from tests.test_design_matrix import SOURCES, _partition_choice
 
 CHOSEN = ("demo", "pagila-schema.sql", "chinook-postgresql.sql")
@@ -59,19 +59,8 @@ def backing_index_problems(catalog: Catalog) -> list[str]:
 
 @pytest.fixture(scope="module", params=CHOSEN, ids=CHOSEN)
 def source(request):
-    name = request.param
-    if name == "demo":
-        from studio.sources import demo
-
-        yield name, demo.load().catalog
-        return
-    from studio.sources.ddl import load_file
-
-    loaded = load_file(corpus_file(name))
-    try:
-        yield name, loaded.catalog
-    finally:
-        loaded.drop()
+    with schema_catalog(request.param) as catalog:
+        yield request.param, catalog
 
 
 def _decisions(name: str, catalog: Catalog, model: str, strategy: str) -> tuple[Decisions, Partition]:

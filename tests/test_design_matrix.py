@@ -16,7 +16,7 @@ from studio.design.decisions import Decisions, Partition, Tenancy
 from studio.sources import embedded
 from studio.sources.postgres import introspect
 from studio.sql import ident, qualified, qualified_name
-from tests.conftest import corpus_file
+from tests.conftest import schema_catalog
 
 # (source, tenant table, tenant column): the corpus has no tenant column, so we name one.
 SOURCES = {
@@ -35,19 +35,8 @@ LISTY = ("status", "state", "type", "kind", "category", "role", "level", "source
 
 @pytest.fixture(scope="module", params=list(SOURCES), ids=list(SOURCES))
 def source(request):
-    name = request.param
-    if name == "demo":
-        from studio.sources import demo
-
-        yield name, demo.load().catalog
-        return
-    from studio.sources.ddl import load_file
-
-    loaded = load_file(corpus_file(name))
-    try:
-        yield name, loaded.catalog
-    finally:
-        loaded.drop()
+    with schema_catalog(request.param) as catalog:
+        yield request.param, catalog
 
 
 def _partition_choice(catalog, scope_tables, strategy, tenant_table):

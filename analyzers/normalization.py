@@ -12,6 +12,7 @@ from analyzers.context import Context, type_family
 from analyzers.registry import Hit, rule
 from analyzers.types import alter_type_fix, own_columns
 from studio.catalog import Column, Index, Table
+from studio.ddl import index_keys_sql
 from studio.sql import constraint_name, ident, idents, qualified_name
 
 _NUMBERED = re.compile(r"(?P<stem>.*?[A-Za-z])_?(?P<n>\d+)\Z")
@@ -366,22 +367,6 @@ def entity_attribute_value(ctx: Context) -> Iterable[Hit]:
 _SOFT_DELETE = {"deletedat", "deletedon", "isdeleted", "deleted", "discardedat"}
 
 
-def index_key_sql(index: Index) -> str:
-    parts = []
-    for key in index.keys:
-        text = ident(key.column) if key.column else f"({key.expression})"
-        if key.collation:
-            text += f" COLLATE {key.collation}"
-        if key.opclass:
-            text += f" {key.opclass}"
-        if key.descending:
-            text += " DESC"
-        if key.nulls_first != key.descending:
-            text += " NULLS FIRST" if key.nulls_first else " NULLS LAST"
-        parts.append(text)
-    return ", ".join(parts)
-
-
 _GENERATED_DEFAULT = re.compile(r"(gen_random_uuid|uuid_generate_v\d\w*|nextval)\(", re.IGNORECASE)
 
 
@@ -500,7 +485,7 @@ def soft_delete_full_unique(ctx: Context) -> Iterable[Hit]:
                 continue
             if generated_key(table, columns):
                 continue  # a generated surrogate is never entered again
-            keys = index_key_sql(index) if index is not None else idents(columns)
+            keys = index_keys_sql(index) if index is not None else idents(columns)
             yield Hit(
                 table.qualified,
                 f"{table.qualified} soft-deletes rows with {marker.name} but its unique key {name}"

@@ -7,9 +7,10 @@ from collections import deque
 from collections.abc import Iterable
 
 from analyzers.context import Context
-from analyzers.normalization import generated_key, index_key_sql, key_columns, replace_unique_fix, unique_keys
+from analyzers.normalization import generated_key, key_columns, replace_unique_fix, unique_keys
 from analyzers.registry import Hit, rule
 from studio.catalog import ForeignKey, Policy, Table
+from studio.ddl import index_keys_sql
 from studio.sql import constraint_name, ident, idents, literal, qualified_name
 
 TENANT_SETTING = "app.tenant_id"
@@ -602,7 +603,7 @@ def unique_without_tenant_key(ctx: Context) -> Iterable[Hit]:
         for name, columns, index, is_constraint in unique_keys(table):
             if column in columns or set(columns) == pk or generated_key(table, columns):
                 continue  # a database-generated id reveals nothing about another tenant
-            keys = f"{ident(column)}, " + (index_key_sql(index) if index is not None else idents(columns))
+            keys = f"{ident(column)}, " + (index_keys_sql(index) if index is not None else idents(columns))
             yield Hit(
                 table.qualified,
                 f"{table.qualified} unique key {name} ({', '.join(columns)}) is global across tenants:"

@@ -71,21 +71,24 @@ def _exclusion_clause(exclusion: ExclusionConstraint) -> str:
     return f"CONSTRAINT {ident(exclusion.name)} {exclusion.definition}"
 
 
-def index_statement(table: Table, index: Index, *, concurrently: bool = False, only: bool = False) -> str:
+def index_keys_sql(index: Index) -> str:
+    """The key list of an index, `col COLLATE "C" opclass DESC NULLS LAST, (expression)`."""
     keys = []
     for key in index.keys:
-        text = ident(key.column) if key.column else f"({key.expression})" if not key.expression.startswith("(") else key.expression
+        text = ident(key.column) if key.column else f"({key.expression})"
         if key.collation:
             text += f" COLLATE {ident(key.collation)}"
         if key.opclass:
             text += f" {key.opclass}"
         if key.descending:
             text += " DESC"
-        if key.nulls_first and not key.descending:
-            text += " NULLS FIRST"
-        if key.descending and not key.nulls_first:
-            text += " NULLS LAST"
+        if key.nulls_first != key.descending:  # only the non-default null ordering is spelled out
+            text += " NULLS FIRST" if key.nulls_first else " NULLS LAST"
         keys.append(text)
+    return ", ".join(keys)
+
+
+def index_statement(table: Table, index: Index, *, concurrently: bool = False, only: bool = False) -> str:
     sql = "CREATE UNIQUE INDEX" if index.unique else "CREATE INDEX"
     if concurrently:
         sql += " CONCURRENTLY"
@@ -93,7 +96,7 @@ def index_statement(table: Table, index: Index, *, concurrently: bool = False, o
     sql += f" {ident(index.name)} ON {'ONLY ' if only else ''}{target}"
     if index.method != "btree":
         sql += f" USING {index.method}"
-    sql += f" ({', '.join(keys)})"
+    sql += f" ({index_keys_sql(index)})"
     if index.include:
         sql += f" INCLUDE ({idents(index.include)})"
     if index.nulls_not_distinct:

@@ -95,3 +95,16 @@ def test_render_quotes_every_hostile_identifier(catalog_of):
     rendered = ddl.render(catalog_of(RICH))
     assert 'public."Odd <Name> & ""Co"""' in rendered
     assert '"select"' in rendered and '"Id"' in rendered
+
+
+def test_index_keys_quote_collations_and_keep_expressions(catalog_of):
+    catalog = catalog_of(
+        'CREATE TABLE t (id int PRIMARY KEY, code text, n int);'
+        'CREATE UNIQUE INDEX t_code ON t (code COLLATE "C" DESC NULLS LAST, (n + 1), (lower(code)));'
+    )
+    index = next(i for i in catalog.table("public.t").indexes if i.name == "t_code")
+    keys = ddl.index_keys_sql(index)
+    assert 'COLLATE "C"' in keys and "DESC NULLS LAST" in keys
+    with embedded.scratch_database("render") as name, embedded.connect(name) as conn:
+        conn.execute("CREATE TABLE t (id int PRIMARY KEY, code text, n int)")
+        conn.execute(f"CREATE UNIQUE INDEX t_code2 ON t ({keys})")  # what fixes built from it run

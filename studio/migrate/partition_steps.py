@@ -1,8 +1,9 @@
 """Partition an existing table without downtime: a partitioned copy kept in sync, filled, checked, swapped.
 
 expand    the partitioned copy `<name>_new` (the design's target: partitions, keys with the
-          partition key, foreign keys, indexes on the parent, policies) and a sync trigger on the
-          table mirroring every INSERT/UPDATE/DELETE into it, so no write is lost while copying;
+          partition key, foreign keys, indexes on the parent, policies) and sync triggers on the
+          table mirroring every INSERT/UPDATE/DELETE (row level) and TRUNCATE (statement level) into
+          it, so no write is lost while copying;
 backfill  rows copied in key order, a batch per transaction, resumable from the progress table;
 validate  both tables hold the same number of rows (RAISE otherwise);
 contract  one short transaction under ACCESS EXCLUSIVE renames the table to `<name>_old` and the
@@ -88,6 +89,8 @@ class PartitionFlow:
         self.q_old = qualified(self.schema, self.old_name)
         self.to_new = temp_name(self.old.name, "sync_to_new")
         self.to_old = temp_name(self.old.name, "sync_to_old")
+        self.truncate_to_new = temp_name(self.old.name, "truncate_to_new")
+        self.truncate_to_old = temp_name(self.old.name, "truncate_to_old")
         self.key = self.old.primary_key.columns
         self.columns = [c.name for c in self.new.columns if not c.generated]
         self.partitions = [t for t in self.target.tables if t.partition_of == self.name]
@@ -159,6 +162,10 @@ class PartitionFlow:
         return (
             f"CREATE OR REPLACE FUNCTION {qualified(self.schema, function)}() RETURNS trigger LANGUAGE plpgsql AS $sync$\n"
             "BEGIN\n"
+            "    IF TG_OP = 'TRUNCATE' THEN\n"
+            f"        TRUNCATE {dest};\n"
+            "        RETURN NULL;\n"
+            "    END IF;\n"
             "    IF TG_OP IN ('UPDATE', 'DELETE') THEN\n"
             f"        DELETE FROM {dest} AS d WHERE {match};\n"
             "    END IF;\n"
@@ -168,9 +175,18 @@ class PartitionFlow:
             "    RETURN NULL;\n"
             "END\n$sync$;")
 
-    def _sync_trigger(self, function: str, on: str) -> str:
-        return (f"CREATE TRIGGER {ident(function)} AFTER INSERT OR UPDATE OR DELETE ON {on} "
-                f"FOR EACH ROW EXECUTE FUNCTION {qualified(self.schema, function)}();")
+    def _sync_triggers(self, function: str, on: str) -> list[str]:
+        """Row writes mirrored row by row; a TRUNCATE (statement level only) empties the other table too."""
+        truncate = self.truncate_to_new if function == self.to_new else self.truncate_to_old
+        return [f"CREATE TRIGGER {ident(function)} AFTER INSERT OR UPDATE OR DELETE ON {on} "
+                f"FOR EACH ROW EXECUTE FUNCTION {qualified(self.schema, function)}();",
+                f"CREATE TRIGGER {ident(truncate)} AFTER TRUNCATE ON {on} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {qualified(self.schema, function)}();"]
+
+    def _drop_sync_triggers(self, function: str, on: str, if_exists: bool = True) -> list[str]:
+        truncate = self.truncate_to_new if function == self.to_new else self.truncate_to_old
+        exists = " IF EXISTS" if if_exists else ""
+        return [f"DROP TRIGGER{exists} {ident(function)} ON {on};", f"DROP TRIGGER{exists} {ident(truncate)} ON {on};"]
 
     def _comments(self, table: Table, on: str) -> list[str]:
         out = [f"COMMENT ON TABLE {on} IS {literal(table.comment)};"] if table.comment else []
@@ -194,8 +210,8 @@ class PartitionFlow:
         up += [ddl.index_statement(copy, i) for i in copy.indexes]
         up += [ddl.policy_statement(copy, p) for p in self.new.policies]  # enforced from the swap on
         up += self._comments(self.new, self.q_new)
-        up += [self._sync_function(self.to_new, self.q_new), self._sync_trigger(self.to_new, self.q)]
-        down = [f"DROP TRIGGER IF EXISTS {ident(self.to_new)} ON {self.q};",
+        up += [self._sync_function(self.to_new, self.q_new), *self._sync_triggers(self.to_new, self.q)]
+        down = [*self._drop_sync_triggers(self.to_new, self.q),
                 f"DROP FUNCTION IF EXISTS {qualified(self.schema, self.to_new)}();",
                 f"DROP TABLE IF EXISTS {self.q_new};"]
         return Step(
@@ -241,7 +257,7 @@ class PartitionFlow:
         old, new = self.old, self.new
         kept = {fk.name: fk for t in self.target.tables for fk in t.foreign_keys if fk.ref_table == self.name}
         up = [f"LOCK TABLE {self.q}, {self.q_new} IN ACCESS EXCLUSIVE MODE;",
-              f"DROP TRIGGER {ident(self.to_new)} ON {self.q};"]
+              *self._drop_sync_triggers(self.to_new, self.q, if_exists=False)]
         up += [f"ALTER TABLE {qualified(t.schema, t.name)} DROP CONSTRAINT {ident(fk.name)};" for t, fk in self.incoming]
         up += [f"ALTER TABLE {self.q} DISABLE TRIGGER {ident(t.name)};" for t in old.triggers if t.enabled]
         up += self._rename_keyed(self.q, old, None, "old") + self._rename_indexes(old, None, "old", valid_only=False)
@@ -259,10 +275,10 @@ class PartitionFlow:
         for t, fk in self.incoming:
             if fk.name in kept:
                 up.append(ddl.add_foreign_key(t, kept[fk.name], not_valid=True))
-        up += [self._sync_function(self.to_old, self.q_old), self._sync_trigger(self.to_old, self.q)]
+        up += [self._sync_function(self.to_old, self.q_old), *self._sync_triggers(self.to_old, self.q)]
 
         down = [f"LOCK TABLE {self.q}, {self.q_old} IN ACCESS EXCLUSIVE MODE;",
-                f"DROP TRIGGER IF EXISTS {ident(self.to_old)} ON {self.q};",
+                *self._drop_sync_triggers(self.to_old, self.q),
                 f"DROP FUNCTION IF EXISTS {qualified(self.schema, self.to_old)}();"]
         down += [f"ALTER TABLE {qualified(t.schema, t.name)} DROP CONSTRAINT IF EXISTS {ident(fk.name)};"
                  for t, fk in self.incoming if fk.name in kept]
@@ -282,7 +298,7 @@ class PartitionFlow:
             down.append(ddl.add_foreign_key(t, fk, not_valid=True))
             if fk.validated:
                 down.append(self._validate_if_whole(t, fk))
-        down.append(self._sync_trigger(self.to_new, self.q))
+        down += self._sync_triggers(self.to_new, self.q)
         dropped = [f"{t.qualified} ({', '.join(fk.columns)})" for t, fk in self.incoming if fk.name not in kept]
         referencing = sorted({t.qualified for t, _ in self.incoming})
         return Step(
@@ -336,7 +352,7 @@ class PartitionFlow:
 
     def drop_old(self) -> Step:
         old = self.old
-        up = [f"DROP TRIGGER IF EXISTS {ident(self.to_old)} ON {self.q};", f"DROP TABLE {self.q_old};",
+        up = [*self._drop_sync_triggers(self.to_old, self.q), f"DROP TABLE {self.q_old};",
               f"DROP FUNCTION IF EXISTS {qualified(self.schema, self.to_old)}();",
               f"DROP FUNCTION IF EXISTS {qualified(self.schema, self.to_new)}();"]
         again = self._table_named(old, self.old_name, "old")
@@ -356,7 +372,7 @@ class PartitionFlow:
         down += self._comments(old, self.q_old)
         down += self._user_triggers(old, self.q, self.q_old)
         down += [f"ALTER TABLE {self.q_old} DISABLE TRIGGER {ident(t.name)};" for t in old.triggers]
-        down.append(self._sync_trigger(self.to_old, self.q))
+        down += self._sync_triggers(self.to_old, self.q)
         return Step(
             phase="contract", name=_slug("drop-pre-partitioning", self.old.name), up=tuple(up), down=tuple(down),
             title=f"drop {self.schema}.{self.old_name}, the table before partitioning (CONTRACT, last)",

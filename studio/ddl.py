@@ -228,6 +228,16 @@ def sequence_statement(seq) -> str:
     return sql + ";"
 
 
+def domain_statement(domain) -> str:
+    sql = f"CREATE DOMAIN {qualified(domain.schema, domain.name)} AS {domain.base_type}"
+    if domain.default:
+        sql += f" DEFAULT {domain.default}"
+    if not domain.nullable:
+        sql += " NOT NULL"
+    sql += "".join(f" {c}" for c in domain.checks)
+    return sql + ";"
+
+
 def render(catalog: Catalog, *, comments: bool = True) -> str:
     """The complete DDL of a catalog."""
     out: list[str] = []
@@ -240,13 +250,7 @@ def render(catalog: Catalog, *, comments: bool = True) -> str:
         labels = ", ".join(literal(label) for label in enum.labels)
         emit(f"CREATE TYPE {qualified(enum.schema, enum.name)} AS ENUM ({labels});")
     for domain in catalog.domains:
-        sql = f"CREATE DOMAIN {qualified(domain.schema, domain.name)} AS {domain.base_type}"
-        if domain.default:
-            sql += f" DEFAULT {domain.default}"
-        if not domain.nullable:
-            sql += " NOT NULL"
-        sql += "".join(f" {c}" for c in domain.checks)
-        emit(sql + ";")
+        emit(domain_statement(domain))
     identity_sequences = {
         c.sequence for t in catalog.tables for c in t.columns if c.identity and c.sequence
     }

@@ -178,10 +178,14 @@ class DesignPlanner:
                           [f"CREATE TYPE {qualified(enum.schema, enum.name)} AS ENUM ({labels});"],
                           [f"DROP TYPE IF EXISTS {qualified(enum.schema, enum.name)};"],
                           "none on application tables", "None: a new type.", title=f"create type {enum.schema}.{enum.name}")
-        for domain in self.target.domains:
-            if (domain.schema, domain.name) not in known:
-                self.notes.append(f"domain {domain.schema}.{domain.name} is new in the target: create it before the tables "
-                                  "that use it (not planned automatically)")
+        for domain in _base_types_first([d for d in self.target.domains if (d.schema, d.name) not in known]):
+            self.step("expand", "create-domain", None, [ddl.domain_statement(domain)],
+                      [f"DROP DOMAIN IF EXISTS {qualified(domain.schema, domain.name)};"],  # RESTRICT: only once unused
+                      "none on application tables", "None: a new type, used by the tables and functions created after it.",
+                      title=f"create domain {domain.schema}.{domain.name}",
+                      squawk_ignore=(("ban-create-domain-with-constraint", "the design's target defines the domain with its "
+                                      "checks; it is new, so no existing column is checked against them"),
+                                     ("ban-drop-domain", "rollback of a domain this plan created; RESTRICT: only once unused")))
 
     def _functions(self, ops: list[Op]) -> None:
         for op in ops:
@@ -530,6 +534,21 @@ class DesignPlanner:
                   "none on application tables", "New functions, types or tables the design needs.",
                   squawk_ignore=(("ban-drop-table", "rollback of objects this plan created"),
                                  ("ban-drop-schema", "rollback of objects this plan created")))
+
+
+def _base_types_first(domains: list) -> list:
+    """A domain over another new domain comes after it."""
+    done: list = []
+    waiting = list(domains)
+    while waiting:
+        ready = [d for d in waiting if not any(_names_type(d.base_type, o) for o in waiting if o is not d)] or waiting[:1]
+        done += ready
+        waiting = [d for d in waiting if d not in ready]
+    return done
+
+
+def _names_type(text: str, domain) -> bool:
+    return re.search(rf'(?<![\w$]){re.escape(domain.name)}"?(?![\w$])', text) is not None
 
 
 def _follows_partitioning(op: Op, partitioned: set[str]) -> bool:

@@ -13,7 +13,7 @@ import sys
 
 from studio.errors import StudioError
 
-COMMANDS = ("inspect", "analyze", "erd", "design", "export", "verify", "blueprint")
+COMMANDS = ("inspect", "analyze", "erd", "design", "export", "verify", "blueprint", "split")
 
 
 def _command_modules():

@@ -127,8 +127,10 @@ def _inherited(table: Table, catalog: Catalog):
     parents = [catalog.table(p) for p in ((table.partition_of,) if table.partition_of else table.inherits)]
     parents = [p for p in parents if p is not None]
     checks = {c.name for p in parents for c in p.checks}
-    fks = {(fk.columns, fk.ref_table, fk.ref_columns) for p in parents for fk in p.foreign_keys}
-    indexes = {(i.column_keys, i.columns, i.method, i.predicate, i.unique) for p in parents for i in p.indexes}
+    # classic inheritance children inherit checks only; foreign keys and indexes are cloned to partitions
+    cloned = parents if table.partition_of else []
+    fks = {(fk.columns, fk.ref_table, fk.ref_columns) for p in cloned for fk in p.foreign_keys}
+    indexes = {(i.column_keys, i.columns, i.method, i.predicate, i.unique) for p in cloned for i in p.indexes}
     return checks, fks, indexes
 
 

@@ -242,7 +242,8 @@ def read_tenants(conn: psycopg.Connection, scope: Scope) -> list[Tenant]:
     ).fetchall()
     tenants: list[Tenant] = []
     taken: set[str] = set()
-    for tenant_id, row in rows:
+    for tenant_id, raw in rows:
+        row = {k.lower(): v for k, v in raw.items()}  # "Slug" and slug alike
         label = next((str(row[c]) for c in ("slug", "code", "name", "handle") if row.get(c)), "")
         slug = slugify(label) or slugify(f"tenant_{tenant_id}") or f"tenant_{len(tenants) + 1}"
         if slug in taken:
@@ -257,6 +258,8 @@ def check_template(template: str) -> None:
     from studio.sources.postgres import libpq_dsn, redact
 
     shown = redact(template)
+    if shown.startswith("<") and "password" not in template.lower() and "@" not in template:
+        shown = template  # nothing secret to hide: name the input as the user typed it
     if PLACEHOLDER not in template and ID_PLACEHOLDER not in template:
         raise ConfigError(f"--target {shown}: put {PLACEHOLDER} where each tenant's database name goes, "
                           f"e.g. postgresql://host/tenant_{PLACEHOLDER}")

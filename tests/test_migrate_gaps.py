@@ -6,9 +6,9 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 from studio.catalog import Catalog
+from studio.design.apply import Design
 from studio.design.decisions import Decisions, Partition
 from studio.migrate import target_check
 from studio.migrate.design_steps import DesignPlanner
@@ -72,7 +72,7 @@ def _target_of(sql: str) -> Catalog:
 
 def _plan_to(current: Catalog, target: Catalog) -> tuple[Plan, list[str]]:
     builder = Builder()
-    planner = DesignPlanner(current, SimpleNamespace(target=target, setup_sql=(), extra_sql=(), scope=None), builder)
+    planner = DesignPlanner(current, Design(current, target, Decisions()), builder)
     planner.run()
     return Plan(tuple(sorted(builder.steps, key=lambda s: PHASES.index(s.phase)))), planner.notes
 
@@ -132,3 +132,67 @@ def test_domains_new_in_the_target_are_created_before_the_columns_that_use_them(
     assert plan.ordered().index(created[-1]) < adding
     assert sorted(migrated.domains, key=lambda d: d.name) == sorted(target.domains, key=lambda d: d.name)
     assert scratch_db.query("SELECT count(*) FROM pg_type WHERE typtype = 'd' AND typnamespace = '\"Sales\"'::regnamespace")[0][0] == 0
+
+
+LEDGER = """
+CREATE SCHEMA "Sales";
+CREATE TABLE "Sales"."Accounts" (id bigint PRIMARY KEY, name text NOT NULL);
+CREATE TABLE "Sales".ledger_lines (
+    account_id bigint NOT NULL REFERENCES "Sales"."Accounts" (id), line_no int NOT NULL,
+    amount numeric(12, 2) NOT NULL,
+    "Legacy Code" text COLLATE "C" NOT NULL DEFAULT 'none' CHECK ("Legacy Code" <> ''),
+    memo text,
+    PRIMARY KEY (account_id, line_no));
+CREATE INDEX ledger_lines_legacy_idx ON "Sales".ledger_lines ("Legacy Code");
+COMMENT ON COLUMN "Sales".ledger_lines."Legacy Code" IS 'code of the old system';
+CREATE TABLE "Sales".unkeyed (note text, obsolete int);
+INSERT INTO "Sales"."Accounts" SELECT g, 'account ' || g FROM generate_series(1, 40) g;
+INSERT INTO "Sales".ledger_lines SELECT g % 40 + 1, g, g * 1.5, 'L' || g, CASE WHEN g % 3 = 0 THEN NULL ELSE 'memo ' || g END
+FROM generate_series(1, 12000) g;
+INSERT INTO "Sales".unkeyed VALUES ('a', 1);
+"""
+DROPPED = """
+ALTER TABLE "Sales".ledger_lines DROP COLUMN "Legacy Code", DROP COLUMN memo;
+ALTER TABLE "Sales".unkeyed DROP COLUMN obsolete;
+"""
+LINES = 'SELECT account_id, line_no, "Legacy Code", memo FROM "Sales".ledger_lines ORDER BY 1, 2'
+
+
+def test_a_dropped_column_is_archived_dropped_last_and_restored_by_the_downs(scratch_db, tmp_path):
+    db = scratch_db
+    db.execute(LEDGER)
+    current = db.catalog()
+    target = _target_of(LEDGER + DROPPED)
+    plan, notes = _plan_to(current, target)
+    assert any("Sales.unkeyed.obsolete" in n and "no primary key" in n for n in notes), notes
+    scripts = [s for s in render(plan)]
+    _squawk(scripts, tmp_path)
+    ordered = [s.step.name for s in scripts]
+    drops = [n for n in ordered if n.startswith("drop_column")]
+    assert len(drops) == 2 and ordered[-2:] == drops, "the column drops are the last contract steps"
+    assert ordered.index("drop_index_ledger_lines") < ordered.index(drops[0])
+    first_drop = ordered.index(drops[0])
+    notices: list[str] = []
+    for script in scripts[:first_drop]:
+        run_script(db.url, script.up, script.up_name, notices)
+    # writes while the application still has the column: the archive follows them
+    db.execute("""UPDATE "Sales".ledger_lines SET "Legacy Code" = 'changed', memo = NULL WHERE line_no = 5;
+                  DELETE FROM "Sales".ledger_lines WHERE line_no = 6;
+                  INSERT INTO "Sales".ledger_lines VALUES (1, 20000, 1, 'written in the window', 'window memo')""")
+    before_drop = db.query(LINES)
+    for script in scripts[first_drop:]:
+        run_script(db.url, script.up, script.up_name, notices)
+    migrated = db.catalog()
+    assert target_check.unplanned_tables(notes, target) == {"Sales.unkeyed"}
+    assert [d for d in target_check.differences(target, migrated) if not d.startswith("Sales.unkeyed.")] == [], \
+        "reaches the target; the archive schema is ours, not compared"
+    assert migrated.table("Sales.ledger_lines").column("Legacy Code") is None
+    archived = db.query('SELECT account_id, line_no, "Legacy Code" FROM schema_studio_archive."Sales__ledger_lines__Legacy Code" ORDER BY 1, 2')
+    assert archived == [(a, n, code) for a, n, code, _ in before_drop]
+    db.execute("""INSERT INTO "Sales".ledger_lines VALUES (2, 30000, 2)""")  # written after the drop: no archived value
+    for script in reversed(scripts):
+        run_script(db.url, script.down, script.down_name, notices)
+    assert model_differences(current, db.catalog()) == []
+    assert db.query(LINES) == sorted(before_drop + [(2, 30000, "none", None)]), "values restored; a row written meanwhile takes the default"
+    assert any("backfill of" in n and "Legacy Code" in n and "finished" in n for n in notices), "restored in batches"
+    assert db.query("SELECT to_regnamespace('schema_studio_archive')")[0][0] is None

@@ -17,8 +17,8 @@ import dataclasses
 import re
 
 from studio import ddl
-from studio.catalog import Catalog, Table
-from studio.migrate import backfill, quarantine
+from studio.catalog import Catalog, Column, PrimaryKey, Table
+from studio.migrate import archive, backfill, quarantine
 from studio.migrate.diff import Op, operations
 from studio.migrate.partition_steps import partition_steps, unsupported
 from studio.migrate.plan import Builder, Step, duration_class
@@ -27,6 +27,7 @@ from studio.sql import MAX_IDENTIFIER_BYTES, ident, literal, qualified
 SHARE_UPDATE = "SHARE UPDATE EXCLUSIVE (reads and writes continue)"
 SHORT_EXCLUSIVE = "ACCESS EXCLUSIVE, catalog-only (milliseconds; waits behind long transactions)"
 ROW_EXCLUSIVE = "ROW EXCLUSIVE (the rows it changes)"
+ARCHIVE_FUNCTION = ("ban-drop-function", "only the archive's sync function this plan created")
 
 
 def temp_name(name: str, tail: str = "new") -> str:
@@ -54,7 +55,9 @@ class DesignPlanner:
         self._fk_downs_first: list[str] = []
         self._fk_downs_last: list[str] = []
         self.key_swap_tables: list[str] = []
+        self.column_drops: list[Step] = []  # after every other contract step: their downs need the column back first
         self.progress_needed = False
+        self.archive_ready = False
 
     def step(self, phase: str, kind: str, table: Table | None, up, down, lock: str, risk: str, **extra) -> None:
         name = _slug(kind, table.name if table else "")
@@ -129,6 +132,8 @@ class DesignPlanner:
                                ("disallowed-unique-constraint", "the down restores the old keys of a rollback in one step"),
                                ("renaming-object", "the new constraints take back the names of the ones they replace"),
                                ("adding-serial-primary-key-field", "the down rebuilds the old primary key of a rollback under lock"))))
+        for step in self.column_drops:
+            self.builder.add(step)
         if self.design.extra_sql:
             self._free_sql("validate", "design-objects", self.design.extra_sql)
         for step in last_steps:  # the tables before partitioning go last, each in a step of its own
@@ -237,9 +242,79 @@ class DesignPlanner:
             if op.action == "add":
                 self._add_column(table, op.after)
             elif op.action == "drop":
-                self.notes.append(f"{table.qualified}.{op.name}: dropping a column is left to a person (data would go)")
+                self._drop_column(table, op.before)
             else:
                 self._change_column(table, op)
+
+    def _drop_column(self, table: Table, column) -> None:
+        """Archive the values with the row's key (kept current by a trigger), drop the column in a contract step of its own;
+        the rollback re-adds the column and restores the values from the archive in batches."""
+        old = self.current.table(table.qualified)
+        key = archive.archive_key(old, column.name)
+        views = [v.qualified for v in self.current.tables if v.kind in ("view", "materialized_view")
+                 and _mentions(v.view_definition, old.name) and _mentions(v.view_definition, column.name)]
+        why = ("it has no primary key or unique key over NOT NULL columns to archive its values by" if key is None
+               else "it is an identity or generated column, or owns its sequence" if column.identity or column.generated or column.sequence
+               else f"views read it ({', '.join(views)})" if views else None)
+        if why:
+            self.notes.append(f"{table.qualified}.{column.name}: dropping the column is left to a person because {why} (data would go)")
+            return
+        name, col = _q(old), ident(column.name)
+        stored = archive.archive_table(old, column.name)
+        if not self.archive_ready:
+            self.archive_ready = True
+            self.step("expand", "archive-schema", None, archive.setup_statements(), archive.teardown_statements(),
+                      "none on application tables", "None: a new schema.", title=f"create the archive schema {archive.SCHEMA}",
+                      squawk_ignore=(("ban-drop-schema", "rollback of the archive schema; RESTRICT keeps any archive left"),))
+        self.step("expand", "archive-column", old, archive.create_statements(old, column, key), archive.drop_statements(old, column.name),
+                  "SHARE ROW EXCLUSIVE on the table while its trigger is created (writes wait a moment)",
+                  f"From now on every write to {table.qualified} also writes {column.name} with the key into {stored}.",
+                  title=f"archive table for {table.qualified}.{column.name}, kept current by a trigger",
+                  squawk_ignore=(("ban-drop-table", "rollback of the archive this plan created"), ARCHIVE_FUNCTION,
+                                 ("prefer-bigint-over-int", "the archive keeps the table's key types as they are"),
+                                 ("prefer-robust-stmts", "runs in one transaction; a failure rolls it all back")))
+        copy_step, restore_step = _slug("archive", old.name, column.name), _slug("restore", old.name, column.name)
+        keyed = old if old.primary_key and old.primary_key.columns == key else dataclasses.replace(old, primary_key=PrimaryKey("archive_key", key))
+        self.progress_needed = True
+        self.step("backfill", "archive-values", old, ["SET row_security = off;", backfill.batched_copy(copy_step, keyed, stored, [*key, column.name])],
+                  self._restore_column(old, column, stored, key, restore_step) + [backfill.forget(copy_step), f"TRUNCATE {stored};"],
+                  f"FOR SHARE on one batch of {table.qualified} at a time; ROW EXCLUSIVE on the archive",
+                  f"Copies {column.name} with the key in batches of {backfill.BATCH_SIZE} rows, committing each: resumable. The down "
+                  "(after the column is back) restores the values in batches: it runs outside a transaction block.",
+                  transactional=False, title=f"archive the values of {table.qualified}.{column.name}",
+                  squawk_ignore=(("adding-not-nullable-field", "rollback: SET NOT NULL after a validated CHECK"),
+                                 ("prefer-robust-stmts", "the rollback's restore commits batch by batch outside a transaction "
+                                  "block; after a failure rerun it from the failed statement"),
+                                 ("ban-drop-constraint", "rollback: the CHECK only carried NOT NULL until SET NOT NULL")))
+        readd = [f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS {ddl.column_definition(Column(column.name, column.type, collation=column.collation))};"]
+        if column.default is not None:
+            readd.append(f"ALTER TABLE {name} ALTER COLUMN {col} SET DEFAULT {column.default};")
+        if column.comment:
+            readd.append(f"COMMENT ON COLUMN {name}.{col} IS {literal(column.comment)};")
+        self.column_drops.append(Step(
+            phase="contract", name=_slug("drop-column", old.name, column.name),
+            title=f"drop {table.qualified}.{column.name} (CONTRACT: its values are in {stored})",
+            up=(*archive.drop_sync_statements(old, column.name), f"ALTER TABLE {name} DROP COLUMN {col};"), down=tuple(readd),
+            lock="ACCESS EXCLUSIVE on the table, catalog-only (milliseconds; waits behind long transactions)",
+            risk=f"Deploy the application that no longer reads or writes {column.name} first. The values stay in {stored} until a "
+                 "person drops it; the down re-adds the column (nullable, then its default) and the archive step's down restores "
+                 "the values and NOT NULL.",
+            duration_class="seconds", tables=(table.qualified,),
+            squawk_ignore=(("ban-drop-column", f"the design drops it; its values are archived in {stored}"), ARCHIVE_FUNCTION)))
+
+    def _restore_column(self, old: Table, column, stored: str, key: tuple[str, ...], step: str) -> list[str]:
+        join = " AND ".join(f"p.{ident(k)} = c.{ident(k)}" for k in key)
+        out = [backfill.batched_update(step, old, column.name, f"p.{ident(column.name)}", (stored, join)), backfill.forget(step)]
+        if column.nullable:
+            return out
+        name, col = _q(old), ident(column.name)
+        check = temp_name(f"{old.name}_{column.name}", "not_null")
+        if column.default is not None:  # rows written while the column was gone take its default
+            out.append(f"UPDATE {name} SET {col} = DEFAULT WHERE {col} IS NULL;")
+        return out + [f"ALTER TABLE {name} ADD CONSTRAINT {ident(check)} CHECK ({col} IS NOT NULL) NOT VALID;",
+                      f"ALTER TABLE {name} VALIDATE CONSTRAINT {ident(check)};",
+                      f"ALTER TABLE {name} ALTER COLUMN {col} SET NOT NULL;",
+                      f"ALTER TABLE {name} DROP CONSTRAINT {ident(check)};"]
 
     def _change_column(self, table: Table, op: Op) -> None:
         name = _q(table)
@@ -459,7 +534,9 @@ class DesignPlanner:
                 continue
             if op.before is not None:
                 self.step("contract", "drop-check", table, [f"ALTER TABLE {name} DROP CONSTRAINT IF EXISTS {ident(op.name)};"],
-                          [f"ALTER TABLE {name} ADD CONSTRAINT {ident(op.name)} {op.before.expression} NOT VALID;"], SHORT_EXCLUSIVE,
+                          [f"ALTER TABLE {name} ADD CONSTRAINT {ident(op.name)} {op.before.expression} NOT VALID;"]
+                          + ([f"ALTER TABLE {name} VALIDATE CONSTRAINT {ident(op.name)};"] if op.before.validated else []),
+                          SHORT_EXCLUSIVE,
                           "CONTRACT: the old rule no longer holds.",
                           squawk_ignore=(("ban-drop-constraint", "the design replaces or removes this check"),))
             if op.after is not None:
@@ -586,3 +663,7 @@ def _no_design(decisions) -> bool:
 
 def _names_any(definition: str, tables: list[Table]) -> bool:
     return any(f"{t.schema}.{t.name}" in definition or qualified(t.schema, t.name) in definition for t in tables)
+
+
+def _mentions(text: str | None, name: str) -> bool:
+    return re.search(rf'(?<![\w$]){re.escape(name)}(?![\w$])', text or "") is not None

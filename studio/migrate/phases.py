@@ -99,7 +99,9 @@ def render(plan: Plan) -> list[Script]:
     for number, step in enumerate(plan.ordered(), start=1):
         up = _script(step, number, "up", step.up)
         down_step = step
-        if not step.transactional and any("CONCURRENTLY" not in s and not s.lstrip().startswith("--") for s in step.down):
+        # a down that COMMITs batch by batch (a restore) cannot run in a transaction block either
+        if not step.transactional and not any("COMMIT;" in s for s in step.down) and any(
+                "CONCURRENTLY" not in s and not s.lstrip().startswith("--") for s in step.down):
             down_step = Step(**{**step.__dict__, "transactional": True})
         down = _script(down_step, number, "down", step.down)
         scripts.append(Script(number, step, up, down))

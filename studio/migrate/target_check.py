@@ -14,7 +14,7 @@ import re
 
 from studio.catalog import Catalog, Table
 
-OURS = ("schema_studio_migration", "schema_studio_quarantine")
+OURS = ("schema_studio_migration", "schema_studio_quarantine", "schema_studio_archive")
 
 
 def normalized(expression: str | None) -> str:

@@ -271,6 +271,10 @@ def verify(bundle: bytes | str | Path, *, demo: bool = False, ddl: str | Path | 
     with scratch_for(demo=demo, ddl=ddl, dsn=dsn, catalog=catalog, notes=result.notes) as scratch:
         original = postgres.introspect(scratch.admin_url)
         counts = row_counts(scratch.admin_url, original)
+        from studio.migrate import tenant_split
+
+        if split_check := tenant_split.prove(files.get("design.toml", b"").decode(), scratch.admin_url, scratch.run_url, original):
+            result.add(*split_check)  # database-per-tenant: the split runs into scratch databases
         try:
             for i, name in enumerate(ups):
                 say(f"up {name}", 0.1 + 0.4 * i / max(len(ups), 1))

@@ -275,3 +275,31 @@ def test_cli_split_of_the_demo(tmp_path, capsys):
         assert main(args) == 0
         out = capsys.readouterr().out
         assert out.count("counts match") == 3 and "split complete: 3 of 3" in out
+
+
+def test_verify_runs_the_split_of_a_database_per_tenant_bundle(tmp_path):
+    from studio.cli import main
+    from studio.verify import verify
+
+    decisions = tmp_path / "design.toml"
+    decisions.write_text(DEMO_DECISIONS)
+    bundle = tmp_path / "bundle.zip"
+    assert main(["export", "--demo", "--fix", "none", "--decisions", str(decisions), "--no-verify", "-o", str(bundle)]) == 0
+    with embedded.connect() as conn:
+        before = {n for (n,) in conn.execute("SELECT datname FROM pg_database")}
+    result = verify(bundle, demo=True)
+    checks = {c.name: c for c in result.checks}
+    split_check = checks[tenant_split.CHECK_NAME]
+    assert split_check.ok, split_check.detail
+    assert "3 tenant databases" in split_check.detail and "0 rows unassigned" in split_check.detail
+    with embedded.connect() as conn:
+        assert {n for (n,) in conn.execute("SELECT datname FROM pg_database")} <= before  # scratch databases dropped
+    import zipfile
+
+    readme = zipfile.ZipFile(bundle).read("README.md").decode()
+    assert "schema-studio split" in readme and "--target" in readme
+
+
+def test_verify_adds_no_split_check_to_other_designs():
+    assert tenant_split.prove('[tenancy]\nmodel = "rls"\n', "unused", "unused", None) is None
+    assert tenant_split.prove("", "unused", "unused", None) is None

@@ -45,6 +45,9 @@ def readme(plan: Plan, source_label: str, verified, verify_requested: bool) -> s
         for s in in_phase:
             out.append(f"| {s.stem} | {s.step.title} | {s.step.lock} | {s.step.duration_class} | {s.step.risk} |")
         out.append("")
+    from studio.migrate.tenant_split import runbook
+
+    out += runbook(plan.design_notes)
     out += ["## Risks and mitigations", "",
             "- Every script sets `lock_timeout` (so a blocked ALTER gives up instead of queueing every query behind it) "
             "and `statement_timeout`. On a lock timeout, rerun the script: each is idempotent or transactional.",

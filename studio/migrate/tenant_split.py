@@ -597,3 +597,85 @@ def _mark_active(control: psycopg.Connection, tenant: Tenant, plan: SplitPlan) -
 def unassigned_rows(control_url: str) -> Iterator[tuple[str, str, dict]]:
     with _connect(control_url, "control plane") as conn:
         yield from conn.execute(f"SELECT source_table, reason, \"row\" FROM {ident(CONTROL_SCHEMA)}.{ident(UNASSIGNED_TABLE)} ORDER BY 1, 2")
+
+
+# Proof on scratch databases (studio/verify.py) ----------------------------------------------------
+
+CHECK_NAME = "database-per-tenant split: every tenant's rows + unassigned = source rows"
+
+
+def prove(design_toml: str, source_admin_url: str, run_url: str, current: Catalog) -> tuple[str, bool, str] | None:
+    """Run the split of a database-per-tenant bundle into scratch databases on the sandbox server.
+
+    The tenant databases belong to the role of `run_url` (an uploaded file's unprivileged sandbox
+    role), so its DDL never runs as a superuser. None when the design is not database-per-tenant.
+    """
+    import secrets
+
+    from studio.design.decisions import parse
+    from studio.sources import embedded
+    from studio.sources.postgres import connect_readonly
+
+    if not design_toml.strip():
+        return None
+    decisions = parse(design_toml, "design.toml in the bundle")
+    if decisions.tenancy.model != "database-per-tenant":
+        return None
+    prefix = f"studio_scratch_{secrets.token_hex(4)}_"
+    owner = _params(run_url).get("user")
+    try:
+        plan = plan_from_design(current, decisions, "design.toml in the bundle")
+        with connect_readonly(source_admin_url) as src:
+            slugs = [t.slug for t in read_tenants(src, plan.scope)]
+        with embedded.connect() as conn:
+            for slug in [CONTROL_DATABASE, *slugs]:
+                conn.execute(f"CREATE DATABASE {ident(prefix + slug)}{f' OWNER {ident(owner)}' if owner else ''}")
+        template = pg_conninfo.make_conninfo(run_url, dbname=prefix + PLACEHOLDER)
+        report = split(source_admin_url, plan, template)
+    except StudioError as exc:
+        return CHECK_NAME, False, str(exc)
+    finally:
+        with embedded.connect() as conn:
+            for (name,) in conn.execute("SELECT datname FROM pg_database WHERE starts_with(datname, %s)", (prefix,)).fetchall():
+                conn.execute(f"DROP DATABASE IF EXISTS {ident(name)} WITH (FORCE)")
+    failed = [f"{t.tenant.slug}: {t.error}" for t in report.tenants if not t.ok]
+    problems = failed + report.unbalanced()
+    loose = sum(n for reasons in report.unassigned.values() for n in reasons.values())
+    detail = "; ".join(problems[:3]) or (
+        f"{len(report.tenants)} tenant databases, {len(report.totals)} tenant tables balance, "
+        f"{len(report.shared)} shared tables copied, {loose} rows unassigned"
+    )
+    return CHECK_NAME, report.ok, detail
+
+
+def runbook(design_notes) -> list[str]:
+    """README lines for a bundle whose design is database-per-tenant (none otherwise)."""
+    if not any(SPLIT_NOTE_TITLE in note for note in design_notes):
+        return []
+    return [
+        "## Database per tenant: the split", "",
+        "The migrations above prepare the schema; the rows move with `schema-studio split`, tenant by tenant:", "",
+        "```",
+        "schema-studio split --dsn 'postgresql://reader@prod/app' --decisions design.toml \\",
+        f"    --target 'postgresql://admin@tenants-host/tenant_{PLACEHOLDER}' \\",
+        f"    --control-plane 'postgresql://admin@control-host/{CONTROL_DATABASE}' [--create-databases]",
+        "```", "",
+        f"- `{PLACEHOLDER}` becomes each tenant's slug (its slug, code or name column, lower case `[a-z0-9_]`), "
+        f"`{ID_PLACEHOLDER}` its key. Without `--control-plane` the control plane is `--target` with "
+        f"`{PLACEHOLDER}` = `{CONTROL_DATABASE}`. Databases are created only with `--create-databases`.",
+        "- The source is read in one READ ONLY, REPEATABLE READ transaction (one snapshot for every tenant): stop "
+        "writes first, or run it again for the rows written meanwhile on a fresh set of databases. It needs a role "
+        "that bypasses row level security, or rows would be missed (the split refuses to start).",
+        "- Each tenant database is one transaction: the schema without foreign keys, triggers and policies, the "
+        "tenant's rows and a copy of every shared table streamed with COPY (parents first), then the foreign keys, "
+        "triggers and policies, sequence positions as in the source, a count check per table against the source, "
+        f"and a marker row in `{MARKER_SCHEMA}.{MARKER_TABLE}`. A killed run is resumed by running the same command: "
+        "tenants with the marker are skipped, an unfinished one is redone from empty.",
+        f"- Rows whose tenant is NULL or not in the tenant table go to `{CONTROL_SCHEMA}.{UNASSIGNED_TABLE}` in the "
+        "control plane (original row as jsonb, with the reason); the report lists them per table. Nothing is dropped.",
+        f"- `{CONTROL_SCHEMA}.tenants` and `tenant_databases` are filled from the tenant table; a tenant turns `active`, "
+        "with its database's schema_version, once its copy is complete. Route the application by them.",
+        "- The tenant table is shared (every tenant database holds the tenant list its foreign keys point to).",
+        "- Exit status 0 when every tenant is done and every tenant table balances (tenant rows + unassigned = source "
+        "rows), 1 otherwise: rerun after fixing the failing tenant's database.", "",
+    ]

@@ -369,11 +369,14 @@ def test_json_round_trip(rich):
 
 
 def test_schemas_filter(rich):
-    db, _, _ = rich
+    db, full, _ = rich
     cat = db.catalog(schemas=["sales"])
     assert cat.schema_names == ("sales",)
     assert {t.schema for t in cat.tables} == {"sales"}
     assert cat.table("sales.orders").foreign_keys[0].ref_table == "public.customers"
+    # referenced columns are named by the server for tables out of scope, by the client for those in it
+    assert cat.table("sales.orders").foreign_keys[0].ref_columns == ("id",)
+    assert cat.table("sales.orders").foreign_keys == full.table("sales.orders").foreign_keys
     assert {f.name for f in cat.functions} == {"touch"}
     assert [s.name for s in cat.sequences] == ["orders_id_seq"]
     assert not {d.name for d in cat.domains}
@@ -534,6 +537,28 @@ def test_two_thousand_tables(scratch_db, monkeypatch):
     assert {i.name for i in t.indexes} == {"t01000_pkey", "t01000_a_id_idx", "t01000_tenant_created_idx"}
     monkeypatch.setattr(postgres, "PARALLEL_FROM_RELATIONS", 10**9)
     assert scratch_db.catalog() == cat
+
+
+def test_number_of_queries_does_not_grow_with_the_schema(rich, scratch_db, monkeypatch):
+    """One query per object kind however many tables: the same statements for 10 tables and 2,000."""
+    from bench.synthetic import create_synthetic
+
+    create_synthetic(scratch_db.name, 2000)
+    real_run = postgres._run
+    ran: list[str] = []
+
+    def counting_run(conn, name, version, params):
+        ran.append(name)
+        return real_run(conn, name, version, params)
+
+    monkeypatch.setattr(postgres, "_run", counting_run)
+    rich[0].catalog()
+    small = sorted(ran)
+    ran.clear()
+    scratch_db.catalog()
+    large = sorted(ran)
+    assert len(large) <= 18 and set(large) - {"index_definitions"} == set(small) - {"index_definitions"}
+    assert len(large) == len(set(large))
 
 
 def test_queries_for_servers_before_15_leave_out_nulls_not_distinct(rich, monkeypatch):

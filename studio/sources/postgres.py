@@ -1,7 +1,7 @@
 """A live PostgreSQL (13 to 17) read into a Catalog, read-only, with a fixed number of queries.
 
 Each object kind has one catalog query in `queries/*.sql`, batched over every table at once,
-so the number of round trips does not grow with the schema (17 queries at most). `scope.sql`
+so the number of round trips does not grow with the schema (18 queries at most). `scope.sql`
 picks the user schemas (optionally filtered) and their relations, leaving out extension-owned
 objects, once; the other queries receive those oids. Everything runs in read-only,
 repeatable-read transactions on one snapshot: a large schema is read by three connections in
@@ -24,7 +24,7 @@ import gc
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -228,7 +228,10 @@ def query_text(name: str, server_version_num: int = 160000) -> str:
 
 
 class _CharBinaryLoader(psycopg.adapt.Loader):
-    """PostgreSQL's one-byte "char" (relkind, contype, ...) as a str; its empty value is a NUL."""
+    """PostgreSQL's one-byte "char" (relkind, contype, ...) as a str; its empty value is a NUL.
+
+    The queries cast the "char" columns they return to text, which psycopg parses in C (this
+    loader is a Python call per value); it stays for any "char" a query returns uncast."""
 
     format = psycopg.pq.Format.BINARY
 
@@ -291,13 +294,13 @@ def introspect(
 
 
 # The queries, in groups of similar server cost. Large schemas read the groups in parallel,
-# one connection each, all on the main transaction's exported snapshot.
+# one connection each, all on the main transaction's exported snapshot. The columns query is
+# the longest; what its assembly needs from the others comes first in their groups.
 _QUERY_GROUPS = (
     ("columns", "types", "schemas", "enums", "domains", "functions", "extensions", "opclasses"),
-    ("constraints", "tables", "triggers", "policies"),
+    ("column_sequences", "constraints", "tables", "triggers", "policies"),
     ("indexes", "sequences"),
 )
-_QUERY_ORDER = tuple(name for group in _QUERY_GROUPS for name in group)
 PARALLEL_FROM_RELATIONS = 500
 
 
@@ -313,33 +316,68 @@ def _export_snapshot(conn: psycopg.Connection) -> str | None:
         return None
 
 
+class _Results(dict):
+    """Query results by name. One another connection reads is waited for when first used, so
+    assembling the columns overlaps the other readers' queries. A result of None means that
+    connection could not be opened: the main connection reads it then."""
+
+    def __init__(self, rows: dict, pending: dict[str, Future], read_here):
+        super().__init__(rows)
+        self._pending = pending
+        self._read_here = read_here
+
+    def __missing__(self, name: str) -> list[tuple]:
+        rows = self._pending.pop(name).result()
+        self[name] = rows if rows is not None else self._read_here(name)
+        return self[name]
+
+
+def _read_group(conn: psycopg.Connection, group: tuple[str, ...], version: int, params: dict, publish=None) -> dict:
+    rows = {}
+    for name in group:
+        if name == "types":  # the types the columns use, walked from their oids
+            rows[name] = _run(conn, name, version, {"typids": sorted({r[4] for r in rows["columns"]})})
+        else:
+            rows[name] = _run(conn, name, version, params)
+        if publish:
+            publish(name, rows[name])
+    return rows
+
+
 def _read_all(
     conn: psycopg.Connection, url: str, version: int, params: dict, timeouts: dict, snapshot: str | None
 ) -> dict:
+    main_group, *other_groups = _QUERY_GROUPS
     if snapshot is None or len(params["rels"]) < PARALLEL_FROM_RELATIONS:
-        return {name: _run(conn, name, version, params) for name in _QUERY_ORDER}
+        return {name: rows for group in _QUERY_GROUPS for name, rows in _read_group(conn, group, version, params).items()}
+    pending = {name: Future() for group in other_groups for name in group}
 
-    def read_group(group: tuple[str, ...]) -> dict | None:
+    def read_group(group: tuple[str, ...]) -> None:
         try:
             with connect_readonly(url, snapshot=snapshot, **timeouts) as worker:
-                return {name: _run(worker, name, version, params) for name in group}
-        except SourceError:  # no spare connection: the main one reads this group instead
-            return None
+                _read_group(worker, group, version, params, lambda name, rows: pending[name].set_result(rows))
+        except SourceError:  # no spare connection: the main one reads what is left of this group
+            for name in group:
+                if not pending[name].done():
+                    pending[name].set_result(None)
+        except BaseException as exc:  # noqa: BLE001  (re-raised in the main thread where the result is used)
+            for name in group:
+                if not pending[name].done():
+                    pending[name].set_exception(exc)
 
-    main_group, *other_groups = _QUERY_GROUPS
-    with ThreadPoolExecutor(max_workers=len(other_groups)) as pool:
-        futures = [(group, pool.submit(read_group, group)) for group in other_groups]
-        rows = {name: _run(conn, name, version, params) for name in main_group}
-        for group, future in futures:
-            rows.update(future.result() or {name: _run(conn, name, version, params) for name in group})
-    return rows
+    pool = ThreadPoolExecutor(max_workers=len(other_groups))
+    for group in other_groups:
+        pool.submit(read_group, group)
+    pool.shutdown(wait=False)  # the submitted reads go on; the threads end with them
+    rows = _read_group(conn, main_group, version, params)
+    return _Results(rows, pending, lambda name: _run(conn, name, version, params))
 
 
 def _assemble(
     rows: dict[str, list[tuple]], index_definitions, *, database: str, server_version: str, source: str
 ) -> Catalog:
     notes: list[Note] = []
-    columns, attributes = _columns(rows["columns"], _type_resolver(rows["types"]))
+    columns, attributes = _columns(rows["columns"], _type_resolver(rows["types"]), rows["column_sequences"])
     constraints = _constraints(rows["constraints"], attributes)
     indexes = _indexes(rows["indexes"], attributes, rows["opclasses"], index_definitions)
     triggers = _group(rows["triggers"], lambda r: Trigger(r[1], r[2], r[3], r[4]))
@@ -459,45 +497,46 @@ class _Attributes:
     """Per table: attnum -> name, quoted name and collation oid (for constraints and indexes)."""
 
     def __init__(self):
-        self.names: dict[int, dict[int, str]] = defaultdict(dict)
-        self.quoted: dict[int, dict[int, str]] = defaultdict(dict)
-        self.collations: dict[int, dict[int, int]] = defaultdict(dict)
+        self.names: dict[int, dict[int, str]] = {}
+        self.quoted: dict[int, dict[int, str]] = {}
+        self.collations: dict[int, dict[int, int]] = {}
 
 
-def _columns(rows: list[tuple], resolve) -> tuple[dict[int, tuple[Column, ...]], _Attributes]:
-    by_table: dict[int, list[Column]] = defaultdict(list)
+def _columns(
+    rows: list[tuple], resolve, column_sequences: list[tuple]
+) -> tuple[dict[int, tuple[Column, ...]], _Attributes]:
+    """Rows come ordered by table: each table's containers are looked up once, not per column."""
+    sequences = {(relid, attnum): name for relid, attnum, name in column_sequences}
+    by_table: dict[int, tuple[Column, ...]] = {}
     attributes = _Attributes()
-    for (relid, attnum, name, type_, typid, nullable, default, identity, generated, coll, comment, seq,
+    current, columns = None, []
+    for (relid, attnum, name, type_, typid, nullable, default, identity, generated, coll, comment,
          quoted, collation_oid) in rows:  # fmt: skip
+        if relid != current:
+            if current is not None:
+                by_table[current] = tuple(columns)
+            current, columns = relid, []
+            names = attributes.names[relid] = {}
+            quoted_names = attributes.quoted[relid] = {}
+            collations = attributes.collations[relid] = {}
         base, category, is_array = resolve(typid)
-        by_table[relid].append(
-            Column(
-                name=name,
-                type=type_,
-                nullable=nullable,
-                default=None if generated else default,
-                identity=_IDENTITY.get(identity),
-                sequence=seq,
-                generated=default if generated else None,
-                collation=coll,
-                comment=comment,
-                category=category,
-                base_type=base,
-                is_array=is_array,
-            )
-        )
-        attributes.names[relid][attnum] = name
-        attributes.quoted[relid][attnum] = quoted
-        attributes.collations[relid][attnum] = collation_oid
-    return {k: tuple(v) for k, v in by_table.items()}, attributes
+        columns.append(Column(  # positional: 40,000 keyword calls cost a visible share of a large read
+            name, type_, nullable, None if generated else default, _IDENTITY.get(identity), sequences.get((relid, attnum)),
+            default if generated else None, coll, comment, category, base, is_array,
+        ))  # fmt: skip
+        names[attnum] = name
+        quoted_names[attnum] = quoted
+        collations[attnum] = collation_oid
+    if current is not None:
+        by_table[current] = tuple(columns)
+    return by_table, attributes
 
 
 def _constraints(rows: list[tuple], attributes: _Attributes) -> dict[int, dict[str, object]]:
     out: dict[int, dict[str, object]] = defaultdict(dict)
-    for (relid, name, kind, conkey, ref_table, ref_columns, on_delete, on_update, match,
+    for (relid, name, kind, conkey, ref_table, ref_relid, ref_attnums, ref_columns, on_delete, on_update, match,
          deferrable, deferred, validated, definition, nulls_not_distinct) in rows:  # fmt: skip
-        names = attributes.names.get(relid, {})
-        cols = tuple(names.get(n, str(n)) for n in conkey or ())
+        cols = _names(attributes, relid, conkey)
         slot = out[relid]
         if kind == "p":
             slot["p"] = PrimaryKey(name, cols)
@@ -511,7 +550,7 @@ def _constraints(rows: list[tuple], attributes: _Attributes) -> dict[int, dict[s
                     name,
                     cols,
                     ref_table,
-                    tuple(ref_columns),
+                    tuple(ref_columns) if ref_columns is not None else _names(attributes, ref_relid, ref_attnums),
                     _FK_ACTION[on_delete],
                     _FK_ACTION[on_update],
                     _FK_MATCH[match],
@@ -525,6 +564,11 @@ def _constraints(rows: list[tuple], attributes: _Attributes) -> dict[int, dict[s
         elif kind == "x":
             slot.setdefault("x", []).append(ExclusionConstraint(name, definition, cols))
     return out
+
+
+def _names(attributes: _Attributes, relid: int, attnums) -> tuple[str, ...]:
+    names = attributes.names.get(relid, {})
+    return tuple(names.get(n, str(n)) for n in attnums or ())
 
 
 _DEFAULT_COLLATION = 100  # pg_collation "default"
@@ -543,14 +587,18 @@ def _indexes(
     indexes whose definition cannot be rebuilt from their parts (one query for all of them)."""
     opclasses = {oid: (name, default) for kind, oid, name, default in lookups if kind == "o"}
     collations = {oid: name for kind, oid, name, _ in lookups if kind == "c"}
+    # Keys repeat across indexes (the same column names, options and classes): equal frozen
+    # IndexKeys are shared, which saves time and memory on a large schema.
+    shared_keys: dict[tuple, IndexKey] = {}
     parsed = []
     rebuild_failed: list[int] = []
+    no_names: dict[int, str] = {}
     for (relid, oid, name, quoted_name, on_only, quoted_table, nkeys, indkey, indoption, expressions,
          indclass, indcollation, unique, primary, constraint, method, predicate, valid, nulls_not_distinct,
          plain, size) in rows:  # fmt: skip
-        names = attributes.names.get(relid, {})
-        quoted = attributes.quoted.get(relid, {})
-        column_collations = attributes.collations.get(relid, {})
+        names = attributes.names.get(relid, no_names)
+        quoted = attributes.quoted.get(relid, no_names)
+        column_collations = attributes.collations.get(relid, no_names)
         attnums = indkey or []
         options = indoption or []
         classes = indclass or []
@@ -567,16 +615,13 @@ def _indexes(
             coll = colls[pos] if pos < len(colls) else 0
             usual = column_collations.get(attnum, 0) if column is not None else _DEFAULT_COLLATION
             collation = collations.get(coll) if coll and coll != usual else None
-            keys.append(
-                IndexKey(
-                    expression=column if column is not None else ((expressions or [])[pos] or ""),
-                    column=column,
-                    descending=bool(option & 1),
-                    nulls_first=bool(option & 2),
-                    opclass=None if opclass_default else opclass_name,
-                    collation=collation,
-                )
-            )
+            expression = column if column is not None else ((expressions or [])[pos] or "")
+            opclass = None if opclass_default else opclass_name
+            shape = (expression, column, option, opclass, collation)
+            key = shared_keys.get(shape)
+            if key is None:
+                key = shared_keys[shape] = IndexKey(expression, column, bool(option & 1), bool(option & 2), opclass, collation)
+            keys.append(key)
             plain = plain and column is not None and opclass_default and collation is None
             if plain:
                 key_texts.append(quoted[attnum] + _key_suffix(option))

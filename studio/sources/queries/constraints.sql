@@ -5,16 +5,22 @@
 WITH __SCOPE__
 SELECT con.conrelid,
        con.conname,
-       con.contype,
+       con.contype::text,
        con.conkey,
        CASE WHEN con.contype = 'f' THEN fn.nspname || '.' || fc.relname END,
-       ARRAY(SELECT a.attname
-             FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
-             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum
-             ORDER BY k.ord),
-       con.confdeltype,
-       con.confupdtype,
-       con.confmatchtype,
+       con.confrelid,
+       con.confkey,
+       -- names of referenced columns only where the referenced table is out of scope (Python
+       -- names the others from the columns it read: a subquery per foreign key costs more)
+       CASE WHEN con.contype = 'f' AND ref.oid IS NULL THEN
+           ARRAY(SELECT a.attname
+                 FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
+                 JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum
+                 ORDER BY k.ord)
+       END,
+       con.confdeltype::text,
+       con.confupdtype::text,
+       con.confmatchtype::text,
        con.condeferrable,
        con.condeferred,
        con.convalidated,
@@ -23,6 +29,7 @@ SELECT con.conrelid,
 FROM rel
 JOIN pg_constraint con ON con.conrelid = rel.oid
 LEFT JOIN pg_class fc ON fc.oid = con.confrelid
+LEFT JOIN rel ref ON ref.oid = con.confrelid
 LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
 LEFT JOIN pg_index ci ON ci.indexrelid = con.conindid AND con.contype = 'u'
 WHERE con.contype IN ('p', 'u', 'f', 'c', 'x')

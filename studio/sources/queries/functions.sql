@@ -4,7 +4,7 @@ SELECT nsp.nspname,
        pg_get_function_identity_arguments(p.oid),
        coalesce(pg_get_function_result(p.oid), ''),
        l.lanname,
-       p.prokind,
+       p.prokind::text,
        p.prosecdef,
        coalesce(p.proconfig, '{}'),
        CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) ELSE '' END

@@ -2,7 +2,7 @@
 WITH __SCOPE__
 SELECT pol.polrelid,
        pol.polname,
-       pol.polcmd,
+       pol.polcmd::text,
        ARRAY(SELECT CASE WHEN r.roleid = 0 THEN 'public' ELSE ro.rolname END
              FROM unnest(pol.polroles) WITH ORDINALITY r(roleid, ord)
              LEFT JOIN pg_roles ro ON ro.oid = r.roleid

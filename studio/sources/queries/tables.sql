@@ -5,9 +5,9 @@ WITH __SCOPE__
 SELECT c.oid,
        rel.nspname,
        c.relname,
-       c.relkind,
+       c.relkind::text,
        c.relispartition,
-       c.relpersistence,
+       c.relpersistence::text,
        c.relrowsecurity,
        c.relforcerowsecurity,
        CASE WHEN c.relkind IN ('r', 'p', 'm') AND c.reltuples >= 0 THEN c.reltuples::bigint END,
@@ -17,13 +17,8 @@ SELECT c.oid,
        d.description,
        CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END,
        pg_get_expr(c.relpartbound, c.oid),
-       ARRAY(SELECT pn.nspname || '.' || pc.relname
-             FROM pg_inherits i
-             JOIN pg_class pc ON pc.oid = i.inhparent
-             JOIN pg_namespace pn ON pn.oid = pc.relnamespace
-             WHERE i.inhrelid = c.oid
-             ORDER BY i.inhseqno),
-       pt.partstrat,
+       coalesce(inh.parents, '{}'),
+       pt.partstrat::text,
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
        ARRAY(SELECT a.attname
              FROM unnest(pt.partattrs::int2[]) WITH ORDINALITY k(attnum, ord)
@@ -36,4 +31,11 @@ LEFT JOIN pg_description d
        ON d.classoid = 'pg_class'::regclass AND d.objoid = c.oid AND d.objsubid = 0
 LEFT JOIN pg_class toast ON toast.oid = c.reltoastrelid
 LEFT JOIN pg_partitioned_table pt ON pt.partrelid = c.oid
+LEFT JOIN (  -- one pass over pg_inherits, not one per relation
+    SELECT i.inhrelid, array_agg(pn.nspname || '.' || pc.relname ORDER BY i.inhseqno) AS parents
+    FROM pg_inherits i
+    JOIN pg_class pc ON pc.oid = i.inhparent
+    JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+    GROUP BY i.inhrelid
+) inh ON inh.inhrelid = c.oid
 ORDER BY rel.nspname, c.relname

@@ -196,3 +196,33 @@ def test_a_dropped_column_is_archived_dropped_last_and_restored_by_the_downs(scr
     assert db.query(LINES) == sorted(before_drop + [(2, 30000, "none", None)]), "values restored; a row written meanwhile takes the default"
     assert any("backfill of" in n and "Legacy Code" in n and "finished" in n for n in notices), "restored in batches"
     assert db.query("SELECT to_regnamespace('schema_studio_archive')")[0][0] is None
+
+
+def test_a_table_partitioned_and_given_a_tenant_column_in_one_design_verifies(tmp_path):
+    """rls adds tenant_id to work_order_photos (a child of work_orders); partitioning it too: the partitioned copy takes
+    tenant_id from the parent path while copying and while mirroring writes."""
+    from studio.bundle import read_bundle
+    from studio.design.decisions import Tenancy
+    from studio.migrate.export import build_export
+    from studio.sources import open_source
+
+    photos = "public.work_order_photos"
+    decisions = Decisions(tenancy=Tenancy(model="rls"), partitions=(Partition(photos, "range", "taken_at", "month"),))
+    export = build_export(open_source(demo=True), accepted="none", decisions=decisions)
+    result = export.verified
+    assert result.ok, result.text()
+    assert not [n for n in export.plan.notes if photos in n], export.plan.notes
+    assert any(c.name == "migrated schema equals the design target" and c.ok and "tables compared" in c.detail for c in result.checks)
+    table = result.migrated.table(photos)
+    assert table.kind == "partitioned_table" and not table.column("tenant_id").nullable and table.rls_forced
+    steps = {s.name: s for s in export.plan.ordered()}
+    copy = steps["copy_rows_work_order_photos"]
+    assert "FROM public.work_orders AS _p0 WHERE _p0.id = x.work_order_id" in "\n".join(copy.up)
+    assert "unfilled_work_order_photos" in steps, "rows without a parent would be quarantined, not lost"
+    assert any("copy of" in n and photos in n and "finished" in n for n in result.notices)
+    for name, data in read_bundle(export.data).items():
+        if name.startswith("migrations/"):
+            (tmp_path / Path(name).name).write_bytes(data)
+    done = subprocess.run([str(Path(sys.executable).parent / "squawk"), "--reporter", "gcc", *map(str, tmp_path.iterdir())],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr

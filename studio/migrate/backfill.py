@@ -112,13 +112,16 @@ def batched_update(step: str, table: Table, column: str, value: str, join: tuple
     )
 
 
-def batched_copy(step: str, table: Table, dest: str, columns: list[str], batch_size: int = BATCH_SIZE) -> str:
+def batched_copy(step: str, table: Table, dest: str, columns: list[str], batch_size: int = BATCH_SIZE,
+                 computed: dict[str, str] | None = None) -> str:
     """Copy every row of `table` into `dest` in primary key order, a batch per transaction, resumable.
 
     Rows of a batch are read FOR SHARE: a row being updated or deleted by a transaction still open
     is copied as that transaction leaves it (the sync trigger mirrors the change itself), never
-    resurrected. ON CONFLICT DO NOTHING skips rows the sync trigger copied first.
+    resurrected. ON CONFLICT DO NOTHING skips rows the sync trigger copied first. `computed` gives
+    columns the table lacks as expressions over its row `x`; rows where one is NULL are not copied.
     """
+    computed = computed or {}
     name = qualified(table.schema, table.name)
     key = [table.column(c) for c in table.primary_key.columns]
     k = [ident(c.name) for c in key]
@@ -146,8 +149,8 @@ def batched_copy(step: str, table: Table, dest: str, columns: list[str], batch_s
         f"            ORDER BY {', '.join(f'b.{c} DESC' for c in k)} LIMIT 1;\n"
         "        EXIT WHEN NOT FOUND;\n"
         f"        INSERT INTO {dest} ({cols}) OVERRIDING SYSTEM VALUE\n"
-        f"            SELECT {', '.join(f'x.{ident(c)}' for c in columns)} FROM ONLY {name} AS x\n"
-        f"            WHERE {after} AND {row} <= ({', '.join(upper)}) FOR SHARE\n"
+        f"            SELECT {', '.join(computed.get(c, f'x.{ident(c)}') for c in columns)} FROM ONLY {name} AS x\n"
+        f"            WHERE {after} AND {row} <= ({', '.join(upper)}){''.join(f' AND ({e}) IS NOT NULL' for e in computed.values())} FOR SHARE\n"
         "            ON CONFLICT DO NOTHING;\n"
         "        GET DIAGNOSTICS _rows = ROW_COUNT;\n"
         "        _done := _done + _rows;\n"

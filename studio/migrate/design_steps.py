@@ -92,15 +92,16 @@ class DesignPlanner:
                                   "moving data between schemas or databases is not planned automatically")
         last_steps = []
         for name in sorted(partitioned):
-            reason = unsupported(self.current, self.target, name)
+            computed = self._tenant_columns(name)
+            reason = unsupported(self.current, self.target, name, computed)
             if reason:
                 self.notes.append(f"{name}: partitioning it is not planned automatically because {reason}: "
                                   "use the target DDL and the design notes")
                 continue
-            steps, last = partition_steps(self.current, self.target, name)
+            steps, last = partition_steps(self.current, self.target, name, computed)
             for step in steps:
                 self.builder.add(step)
-            last_steps.append(last)
+            last_steps += last
             self.progress_needed = True
         scoped = [t for t in self.target.stored_tables if t.qualified in by_table and t.qualified not in partitioned
                   and self.current.table(t.qualified) is not None]
@@ -150,6 +151,39 @@ class DesignPlanner:
         drops = [d for group in self._key_downs for d in group if "DROP" in d]
         adds = [d for group in self._key_downs for d in group if "DROP" not in d]
         return self._fk_downs_first + drops + adds + self._fk_downs_last
+
+    def _tenant_columns(self, name: str) -> dict:
+        """New tenant columns of a table partitioned by copy: each value as SQL over a row alias, taken from the parent path."""
+        old, new = self.current.table(name), self.target.table(name)
+        if old is None or new is None:
+            return {}
+        out = {}
+        for column in new.columns:
+            if old.column(column.name) is None and (value := self._tenant_value(name, column.name)) is not None:
+                out[column.name] = value
+        return out
+
+    def _tenant_value(self, name: str, column: str, depth: int = 0):
+        """The tenant of a row of `name` through its foreign key to the parent (and the parent's parent, when the parent
+        gains the column in this design too): a function of the row's alias, or None without such a path."""
+        scope = self.design.scope
+        scoped = scope.tables.get(name) if scope else None
+        if depth > 8 or not (scoped and scoped.added and scoped.column == column and scoped.via is not None):
+            return None
+        fk = scoped.via
+        if scoped.parent == scope.tenant_table:
+            return lambda row: f"{row}.{ident(fk.columns[0])}"
+        parent = self.current.table(scoped.parent)
+        parent_column = scope.column(scoped.parent)
+        if parent is None:
+            return None
+        alias = f"_p{depth}"
+        inner = ((lambda p: f"{p}.{ident(parent_column)}") if parent.column(parent_column) is not None
+                 else self._tenant_value(scoped.parent, parent_column, depth + 1))
+        if inner is None:
+            return None
+        return lambda row: (f"(SELECT {inner(alias)} FROM {_q(parent)} AS {alias} WHERE "
+                            + " AND ".join(f"{alias}.{ident(r)} = {row}.{ident(c)}" for c, r in zip(fk.columns, fk.ref_columns, strict=True)) + ")")
 
     def _parents_first(self, tables: list[Table]) -> list[Table]:
         scope = self.design.scope

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 
 from studio import ddl
 from studio.catalog import Catalog, Index, Table
-from studio.migrate import backfill
+from studio.migrate import backfill, quarantine
 from studio.migrate.plan import Step, duration_class
 from studio.sql import MAX_IDENTIFIER_BYTES, ident, idents, literal, qualified
 
@@ -49,14 +50,17 @@ def _keyed(table: Table) -> list:
     return [c for c in (table.primary_key, *table.uniques, *table.exclusions) if c is not None]
 
 
-def unsupported(current: Catalog, target: Catalog, name: str) -> str | None:
-    """Why this table cannot be partitioned by the copy-and-swap flow, or None."""
+Computed = dict[str, Callable[[str], str]]  # a column the table lacks -> its value as SQL over a row alias
+
+
+def unsupported(current: Catalog, target: Catalog, name: str, computed: Computed | None = None) -> str | None:
+    """Why this table cannot be partitioned by the copy-and-swap flow, or None (`computed`: new columns it can fill)."""
     old, new = current.table(name), target.table(name)
     if old is None or new is None or old.kind != "table":
         return "it is not a plain table today"
     if old.primary_key is None:
         return "it has no primary key to copy by and to mirror updates with"
-    missing = [c.name for c in new.columns if old.column(c.name) is None]
+    missing = [c.name for c in new.columns if old.column(c.name) is None and c.name not in (computed or {})]
     if missing:
         return f"the target adds columns the copy cannot fill ({', '.join(missing)})"
     if old.inherits or any(name in t.inherits for t in current.tables):
@@ -72,11 +76,22 @@ def _mentions(text: str | None, name: str) -> bool:
     return re.search(rf'(?<![\w$]){re.escape(name)}(?![\w$])', text or "") is not None
 
 
+def _is_key(catalog: Catalog, table: str, columns) -> bool:
+    """A primary key, unique constraint or whole unique index over exactly these columns (what a foreign key needs)."""
+    t = catalog.table(table)
+    if t is None:
+        return False
+    keys = [k.columns for k in (t.primary_key, *t.uniques) if k is not None]
+    keys += [tuple(k.column for k in i.keys) for i in t.indexes if i.unique and i.valid and not i.predicate]
+    return any(set(k) == set(columns) for k in keys)
+
+
 @dataclasses.dataclass
 class PartitionFlow:
     current: Catalog
     target: Catalog
     name: str  # schema-qualified
+    computed: Computed = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         self.old = self.current.table(self.name)
@@ -93,6 +108,11 @@ class PartitionFlow:
         self.truncate_to_old = temp_name(self.old.name, "truncate_to_old")
         self.key = self.old.primary_key.columns
         self.columns = [c.name for c in self.new.columns if not c.generated]
+        self.old_columns = [c for c in self.columns if self.old.column(c) is not None]
+        # foreign keys naming a key the design builds later (a tenant-wide key) join the copy after the key swap
+        self.later_fks = [fk for fk in self.new.foreign_keys if not _is_key(self.current, fk.ref_table, fk.ref_columns)]
+        # the table's own foreign keys on keys the design drops go at the swap (the key swap needs them gone)
+        self.stale_fks = [fk for fk in self.old.foreign_keys if not _is_key(self.target, fk.ref_table, fk.ref_columns)]
         self.partitions = [t for t in self.target.tables if t.partition_of == self.name]
         self.incoming = [(t, fk) for t in self.current.tables if t.qualified != self.name
                          for fk in t.foreign_keys if fk.ref_table == self.name]
@@ -158,7 +178,13 @@ class PartitionFlow:
 
     def _sync_function(self, function: str, dest: str) -> str:
         match = " AND ".join(f"d.{ident(k)} = OLD.{ident(k)}" for k in self.key)
-        values = ", ".join(f"NEW.{ident(c)}" for c in self.columns)
+        to_new = function == self.to_new
+        columns = self.columns if to_new else self.old_columns
+        computed = self.computed if to_new else {}
+        values = ", ".join(computed[c]("NEW") if c in computed else f"NEW.{ident(c)}" for c in columns)
+        # a row a new column cannot be filled for stays behind: the cleanse step quarantines it, the count check sees it
+        filled = "".join(f" WHERE ({computed[c]('NEW')}) IS NOT NULL" if i == 0 else f" AND ({computed[c]('NEW')}) IS NOT NULL"
+                         for i, c in enumerate(computed))
         return (
             f"CREATE OR REPLACE FUNCTION {qualified(self.schema, function)}() RETURNS trigger LANGUAGE plpgsql AS $sync$\n"
             "BEGIN\n"
@@ -170,7 +196,7 @@ class PartitionFlow:
             f"        DELETE FROM {dest} AS d WHERE {match};\n"
             "    END IF;\n"
             "    IF TG_OP IN ('INSERT', 'UPDATE') THEN\n"
-            f"        INSERT INTO {dest} ({idents(self.columns)}) OVERRIDING SYSTEM VALUE VALUES ({values}) ON CONFLICT DO NOTHING;\n"
+            f"        INSERT INTO {dest} ({idents(columns)}) OVERRIDING SYSTEM VALUE SELECT {values}{filled} ON CONFLICT DO NOTHING;\n"
             "    END IF;\n"
             "    RETURN NULL;\n"
             "END\n$sync$;")
@@ -206,7 +232,7 @@ class PartitionFlow:
         for part in self.partitions:
             up.append(ddl.create_table(dataclasses.replace(part, partition_of=f"{self.schema}.{self.new_name}"), self.target))
         # the copy is empty: its foreign keys are checked row by row as the copy fills it
-        up += [ddl.add_foreign_key(copy, fk, not_valid=False) for fk in self.new.foreign_keys]
+        up += [ddl.add_foreign_key(copy, fk, not_valid=False) for fk in self.new.foreign_keys if fk not in self.later_fks]
         up += [ddl.index_statement(copy, i) for i in copy.indexes]
         up += [ddl.policy_statement(copy, p) for p in self.new.policies]  # enforced from the swap on
         up += self._comments(self.new, self.q_new)
@@ -225,7 +251,7 @@ class PartitionFlow:
     def copy(self) -> Step:
         return Step(
             phase="backfill", name=_slug("copy-rows", self.old.name), up=("SET row_security = off;", backfill.batched_copy(
-                self.copy_step, self.old, self.q_new, self.columns),),
+                self.copy_step, self.old, self.q_new, self.columns, computed={c: f("x") for c, f in self.computed.items()}),),
             down=(backfill.forget(self.copy_step), f"TRUNCATE {self.q_new};"),
             title=f"copy the rows of {self.name} into its partitioned copy",
             lock=f"FOR SHARE on one batch of {self.name} at a time (writers of those rows wait for the batch); "
@@ -235,6 +261,36 @@ class PartitionFlow:
                  "owner: row level security makes it fail rather than copy part of the rows.",
             duration_class=duration_class(self.old.row_estimate), transactional=False, tables=(self.name,),
             squawk_ignore=(("ban-truncate-cascade", "rollback empties only the copy this plan filled"),))
+
+    def cleanse(self) -> Step | None:
+        """Rows a new NOT NULL column cannot be filled for (no parent to take it from) move to the quarantine."""
+        if not self.computed:
+            return None
+        step = _slug("unfilled", self.old.name)
+        return Step(
+            phase="cleanse", name=step, title=f"quarantine rows of {self.name} without a value for {', '.join(self.computed)}",
+            up=tuple(quarantine.unfilled(step, self.old, c, f("c"), self.current) for c, f in self.computed.items()),
+            down=(quarantine.restore(step, self.old, self.current),),
+            lock=f"ROW EXCLUSIVE on {self.name} (the rows it moves)",
+            risk=f"Moves the rows the copy skipped ({', '.join(self.computed)} has nothing to be filled from) to the quarantine, "
+                 "with the reason and the original row; the down puts them back.",
+            duration_class=duration_class(self.old.row_estimate), tables=(self.name,))
+
+    def later_foreign_keys(self) -> Step | None:
+        if not self.later_fks:
+            return None
+        up = []
+        for fk in self.later_fks:
+            up.append(ddl.add_foreign_key(self.new, fk, not_valid=True))
+            up.append(f"ALTER TABLE {self.q} VALIDATE CONSTRAINT {ident(fk.name)};")
+        return Step(
+            phase="contract", name=_slug("foreign-keys-of-partitioned", self.old.name), up=tuple(up),
+            down=tuple(f"ALTER TABLE {self.q} DROP CONSTRAINT IF EXISTS {ident(fk.name)};" for fk in self.later_fks),
+            title=f"foreign keys of the partitioned {self.name} on the keys the design built",
+            lock="SHARE ROW EXCLUSIVE on the table and the referenced tables; VALIDATE reads the rows (writes continue)",
+            risk="Added NOT VALID then validated: fails if a row has no parent with the same key; fix the row, rerun.",
+            duration_class=duration_class(self.old.row_estimate), tables=(self.name,),
+            squawk_ignore=(("constraint-missing-not-valid", "added NOT VALID, then validated in the same short step"),))
 
     def validate(self) -> Step:
         check = (
@@ -262,6 +318,7 @@ class PartitionFlow:
         up += [f"ALTER TABLE {self.q} DISABLE TRIGGER {ident(t.name)};" for t in old.triggers if t.enabled]
         up += self._rename_keyed(self.q, old, None, "old") + self._rename_indexes(old, None, "old", valid_only=False)
         up += [f"ALTER TABLE {self.q} RENAME TO {ident(self.old_name)};", f"ALTER TABLE {self.q_new} RENAME TO {ident(old.name)};"]
+        up += [f"ALTER TABLE {self.q_old} DROP CONSTRAINT {ident(fk.name)};" for fk in self.stale_fks]
         up += self._rename_keyed(self.q, new, "new", None) + self._rename_indexes(new, "new", None)
         up += self._identity_handover(self.q_old, "old", self.q, "")
         up += [f"ALTER SEQUENCE {seq} OWNED BY {self.q}.{ident(col)};" for seq, col in self._serial_sequences()]
@@ -291,6 +348,10 @@ class PartitionFlow:
         down += self._identity_handover(self.q, "new", self.q_old, "")
         down += self._rename_keyed(self.q, new, None, "new") + self._rename_indexes(new, None, "new")
         down += [f"ALTER TABLE {self.q} RENAME TO {ident(self.new_name)};", f"ALTER TABLE {self.q_old} RENAME TO {ident(old.name)};"]
+        for fk in self.stale_fks:  # the key swap's down has put the keys they name back
+            down.append(ddl.add_foreign_key(old, fk, not_valid=True))
+            if fk.validated:
+                down.append(f"ALTER TABLE {self.q} VALIDATE CONSTRAINT {ident(fk.name)};")
         down += self._rename_keyed(self.q, old, "old", None) + self._rename_indexes(old, "old", None, valid_only=False)
         down += [f"ALTER TABLE {self.q} ENABLE TRIGGER {ident(t.name)};" for t in old.triggers if t.enabled]
         down += [f"CREATE OR REPLACE VIEW {qualified(v.schema, v.name)} AS {v.view_definition.strip().rstrip(';')};" for v in self.views]
@@ -358,8 +419,10 @@ class PartitionFlow:
         again = self._table_named(old, self.old_name, "old")
         down = [self._sync_function(self.to_new, self.q_new), self._sync_function(self.to_old, self.q_old),
                 ddl.create_table(again, self.current),
-                f"INSERT INTO {self.q_old} ({idents(self.columns)}) OVERRIDING SYSTEM VALUE SELECT {idents(self.columns)} FROM {self.q};"]
+                f"INSERT INTO {self.q_old} ({idents(self.old_columns)}) OVERRIDING SYSTEM VALUE SELECT {idents(self.old_columns)} FROM {self.q};"]
         for fk in old.foreign_keys:
+            if fk in self.stale_fks:  # dropped at the swap; the swap's down adds it back
+                continue
             down.append(ddl.add_foreign_key(again, fk, not_valid=True))
             if fk.validated:
                 down.append(f"ALTER TABLE {self.q_old} VALIDATE CONSTRAINT {ident(fk.name)};")
@@ -387,12 +450,9 @@ class PartitionFlow:
                            ("prefer-robust-stmts", "runs in one transaction; a failure rolls it all back")))
 
 
-def partition_steps(current: Catalog, target: Catalog, name: str) -> tuple[list[Step], Step]:
-    """(steps in phase order, the last contract step to add after every other one)."""
-    flow = PartitionFlow(current, target, name)
-    steps = [flow.expand(), flow.copy(), flow.validate(), flow.swap()]
-    references = flow.validate_references()
-    if references is not None:
-        steps.append(references)
-    return steps, flow.drop_old()
+def partition_steps(current: Catalog, target: Catalog, name: str, computed: Computed | None = None) -> tuple[list[Step], list[Step]]:
+    """(steps in phase order, the contract steps to add after every other one: after the key swap, the old table's drop last)."""
+    flow = PartitionFlow(current, target, name, computed or {})
+    steps = [flow.expand(), flow.copy(), flow.cleanse(), flow.validate(), flow.swap(), flow.validate_references()]
+    return [s for s in steps if s is not None], [s for s in (flow.later_foreign_keys(), flow.drop_old()) if s is not None]
 

@@ -145,6 +145,12 @@ def duplicates(step: str, table: Table, columns, predicate: str | None, constrai
     return _move(step, table, where, reason, catalog)
 
 
+def unfilled(step: str, table: Table, column: str, value: str, catalog=None) -> str:
+    """Rows the new NOT NULL `column` cannot be filled for: `value` (over the row `c`) is NULL."""
+    reason = f"null: no value to fill the new {column} from (blocks NOT NULL)"
+    return _move(step, table, f"({value}) IS NULL", reason, catalog)
+
+
 def nulls(step: str, table: Table, column: str, catalog=None) -> str:
     reason = f"null: {column} is empty (blocks NOT NULL)"
     return _move(step, table, f"c.{ident(column)} IS NULL", reason, catalog)

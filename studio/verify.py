@@ -139,12 +139,12 @@ def run_script(url: str, text: str, label: str, notices: list[str]) -> None:
                 raise ScriptFailed(f"{label} line {statement.line}: {message}") from None
 
 
-def row_counts(url: str, catalog: Catalog) -> dict[str, int]:
-    """Rows of every table of `catalog`; a table the migration partitioned counts the rows of its partitions."""
+def row_counts(url: str, catalog: Catalog, skip: set[str] | frozenset = frozenset()) -> dict[str, int]:
+    """Rows of every table of `catalog` but `skip`; a table the migration partitioned counts the rows of its partitions."""
     counts = {}
     with psycopg.connect(url, autocommit=True) as conn:
         for table in catalog.stored_tables:
-            if table.kind == "partitioned_table":
+            if table.kind == "partitioned_table" or table.qualified in skip:
                 continue
             name = qualified(table.schema, table.name)
             kind = conn.execute("SELECT relkind::text FROM pg_class WHERE oid = to_regclass(%s)", (name,)).fetchone()
@@ -237,11 +237,15 @@ def _check_design_target(result: VerifyResult, files: dict, plan: dict, original
         return
     day = dt.date.fromisoformat(plan["design_day"]) if plan.get("design_day") else None
     try:
-        target = design(original, decisions, today=day).target
+        made = design(original, decisions, today=day)
     except StudioError as exc:
         result.add("migrated schema equals the design target", False, f"the design cannot be computed: {exc}")
         return
-    found = target_check.differences(target, migrated)
+    target = made.target
+    from studio.migrate import tenant_moves
+
+    migrated, copies = tenant_moves.separate_copies(made, migrated)  # tenant schemas compare with their template
+    found = target_check.differences(target, migrated) + copies
     excused = target_check.unplanned_tables(plan.get("notes", []), target)
     excused |= {t for step in plan["steps"] if step["fixes"] for t in step["tables"]}
     failing = [d for d in found if d.split(":")[0].rsplit(".", 1)[0] not in excused and d.split(":")[0] not in excused]
@@ -291,7 +295,12 @@ def verify(bundle: bytes | str | Path, *, demo: bool = False, ddl: str | Path | 
         still = [k for k in plan["fixed"] if k in remaining]
         result.add("claimed fixes are gone", not still, f"still found: {', '.join(still)}" if still else f"{len(plan['fixed'])} findings fixed")
         _check_design_target(result, files, plan, original, migrated)
-        after = row_counts(scratch.admin_url, original)
+        from studio.migrate import tenant_moves
+
+        moves = tenant_moves.for_bundle(files, plan, original)  # rows of moved tables count in their tenant copies
+        after = row_counts(scratch.admin_url, original, skip=set(moves.tables) if moves else frozenset())
+        if moves:
+            after.update(tenant_moves.counted(scratch.admin_url, moves, original))
         moved = quarantined(scratch.admin_url)
         lost = [f"{t}: {n} before, {after.get(t, 0)} after + {moved.get(t, 0)} quarantined"
                 for t, n in counts.items() if after.get(t, 0) + moved.get(t, 0) != n]

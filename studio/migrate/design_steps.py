@@ -86,10 +86,10 @@ class DesignPlanner:
         self._functions([op for op in functions if op not in after_tables])
         self._new_tables(new_tables)
         self._functions(after_tables)
+        moved = tenant_moves.moved_tables(self.design)
         for op in ops:
-            if op.concern == "tables" and op.action == "drop":
-                self.notes.append(f"{op.name} is not in the target (the tenancy model moves or drops it): "
-                                  "moving data between schemas or databases is not planned automatically")
+            if op.concern == "tables" and op.action == "drop" and op.name not in moved:
+                self.notes.append(tenant_moves.drop_note(self.design, op.name))
         last_steps = []
         for name in sorted(partitioned):
             computed = self._tenant_columns(name)
@@ -135,8 +135,10 @@ class DesignPlanner:
                                ("adding-serial-primary-key-field", "the down rebuilds the old primary key of a rollback under lock"))))
         for step in self.column_drops:
             self.builder.add(step)
+        tenant_moves.plan_moves(self)  # rows of tables the tenancy model moves (after the key swap: copies get the final shape)
         if self.design.extra_sql:
-            self._free_sql("validate", "design-objects", self.design.extra_sql)
+            self._free_sql(tenant_moves.objects_phase(self.design), "design-objects",
+                           tenant_moves.without_provision_calls(self.design, self.design.extra_sql))
         for step in last_steps:  # the tables before partitioning go last, each in a step of its own
             self.builder.add(step)
         if self.progress_needed:

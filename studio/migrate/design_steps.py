@@ -18,7 +18,7 @@ import re
 
 from studio import ddl
 from studio.catalog import Catalog, Column, PrimaryKey, Table
-from studio.migrate import archive, backfill, quarantine
+from studio.migrate import archive, backfill, quarantine, tenant_moves
 from studio.migrate.diff import Op, operations
 from studio.migrate.partition_steps import partition_steps, unsupported
 from studio.migrate.plan import Builder, Step, duration_class

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import threading
+import time
 
 import psycopg
 import pytest
 from psycopg import conninfo
 
 from studio.catalog import Catalog
+from studio.errors import SourceError
 from studio.sources import embedded, postgres
 from studio.sql import ident
 
@@ -570,3 +573,67 @@ def test_queries_for_servers_before_15_leave_out_nulls_not_distinct(rich, monkey
     old = db.catalog()
     assert not old.table("public.customers").uniques[0].nulls_not_distinct
     assert old.table("sales.orders") == cat.table("sales.orders")
+
+
+def _worker_thread() -> bool:
+    return threading.current_thread().name.startswith("ThreadPoolExecutor")
+
+
+def _in_thread(read, timeout_s: float = 120.0):
+    """Run `read` in a thread: a reader that never delivers fails the test instead of hanging it."""
+    outcome: dict = {}
+
+    def target():
+        try:
+            outcome["value"] = read()
+        except BaseException as exc:  # noqa: BLE001
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(timeout_s)
+    assert not thread.is_alive(), "introspection waited for ever on a parallel reader"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def test_parallel_readers_that_deliver_late_are_waited_for(rich, monkeypatch):
+    """Assembly starts before the other connections finish: a result used before it arrives is awaited."""
+    db, cat, _ = rich
+    monkeypatch.setattr(postgres, "PARALLEL_FROM_RELATIONS", 1)
+    real_run = postgres._run
+
+    def late_run(conn, name, version, params):
+        if _worker_thread():
+            time.sleep(0.3)
+        return real_run(conn, name, version, params)
+
+    monkeypatch.setattr(postgres, "_run", late_run)
+    assert _in_thread(db.catalog) == cat
+
+
+def test_parallel_reader_failures(rich, monkeypatch):
+    """No spare connection: the main one reads the group. A failing query: one clear error, no hang."""
+    db, cat, _ = rich
+    monkeypatch.setattr(postgres, "PARALLEL_FROM_RELATIONS", 1)
+    real_connect = postgres.connect_readonly
+
+    def no_spare_connection(url, **kwargs):
+        if kwargs.get("snapshot"):
+            raise SourceError("too many connections")
+        return real_connect(url, **kwargs)
+
+    monkeypatch.setattr(postgres, "connect_readonly", no_spare_connection)
+    assert _in_thread(db.catalog) == cat
+    monkeypatch.setattr(postgres, "connect_readonly", real_connect)
+    real_run = postgres._run
+
+    def cancelled(conn, name, version, params):
+        if _worker_thread() and name == "indexes":
+            raise psycopg.errors.QueryCanceled("canceling statement due to statement timeout")
+        return real_run(conn, name, version, params)
+
+    monkeypatch.setattr(postgres, "_run", cancelled)
+    with pytest.raises(SourceError, match="statement timeout"):
+        _in_thread(db.catalog)

@@ -327,7 +327,7 @@ class _Results(dict):
         self._read_here = read_here
 
     def __missing__(self, name: str) -> list[tuple]:
-        rows = self._pending.pop(name).result()
+        rows = self._pending[name].result()
         self[name] = rows if rows is not None else self._read_here(name)
         return self[name]
 
@@ -353,17 +353,23 @@ def _read_all(
     pending = {name: Future() for group in other_groups for name in group}
 
     def read_group(group: tuple[str, ...]) -> None:
+        futures = {name: pending[name] for name in group}
+        outcome: BaseException | None = None
         try:
             with connect_readonly(url, snapshot=snapshot, **timeouts) as worker:
-                _read_group(worker, group, version, params, lambda name, rows: pending[name].set_result(rows))
+                _read_group(worker, group, version, params, lambda name, rows: futures[name].set_result(rows))
         except SourceError:  # no spare connection: the main one reads what is left of this group
-            for name in group:
-                if not pending[name].done():
-                    pending[name].set_result(None)
+            pass
         except BaseException as exc:  # noqa: BLE001  (re-raised in the main thread where the result is used)
-            for name in group:
-                if not pending[name].done():
-                    pending[name].set_exception(exc)
+            outcome = exc
+        finally:  # every future ends set, or the main thread would wait for ever
+            for future in futures.values():
+                if future.done():
+                    continue
+                if outcome is None:
+                    future.set_result(None)
+                else:
+                    future.set_exception(outcome)
 
     pool = ThreadPoolExecutor(max_workers=len(other_groups))
     for group in other_groups:

@@ -85,7 +85,16 @@ def moves_of(design) -> Moves | None:
     renames = {k: v for k, v in renames.items() if target.table(v) is not None}
     roots = _parents_first(current, [n for n in names if n in renames])
     return Moves(model, scope.tenant_table, scope.tenant_key, scope.tenant_type, renames, tuple(roots),
-                 tuple(design.decisions.tenancy.dedicated_tenants))
+                 dedicated_names(design.decisions.tenancy.dedicated_tenants))
+
+
+def clean_name(name: str) -> str:
+    """A dedicated tenant's name as its schema suffix: what provision_dedicated_tenant() and the mapping accept."""
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:40].strip("_")
+
+
+def dedicated_names(names) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(c for c in map(clean_name, names) if c))
 
 
 def _parents_first(catalog: Catalog, names: list[str]) -> list[str]:
@@ -541,8 +550,9 @@ def _dedicated_mapping(moves: Moves, tenant: Table) -> str:
     return (f"    INSERT INTO {mapping_table()} (tenant_name, tenant_key, schema_name)\n"
             f"    SELECT d.name, (SELECT {key}::text FROM {qualified_name(moves.tenant_table)} AS t WHERE {match} ORDER BY 1 LIMIT 1),\n"
             f"           {literal(PREFIX)} || d.name\n"
-            f"    FROM unnest(ARRAY[{names}]::text[]) AS d(name)\n"
-            "    ON CONFLICT (tenant_name) DO NOTHING;\n")
+            f"    FROM unnest(ARRAY[{names}]::text[]) WITH ORDINALITY AS d(name, position)\n"
+            "    ORDER BY d.position\n"
+            "    ON CONFLICT DO NOTHING;  -- two names for one tenant: the first listed wins\n")
 
 
 def dedicated_provision_step(moves: Moves, current: Catalog) -> Step:
@@ -586,56 +596,174 @@ def dedicated_provision_step(moves: Moves, current: Catalog) -> Step:
         squawk_ignore=(("ban-drop-schema", "rollback: only empty dedicated schemas are dropped, after their rows are back"),))
 
 
+def _same_row(key: list[str], left: str, right: str) -> str:
+    return " AND ".join(f"{left}.{k} IS NOT DISTINCT FROM {right}.{k}" for k in key)
+
+
+def _one_statement(parts: list[str], alias: str, names: list[str]) -> str:
+    """Data-modifying CTEs in one statement: foreign keys are checked at its end, so cycles (shops <-> users) pass;
+    the statement returns the rows each part touched, by table."""
+    ctes = ", ".join(f"{alias}{i} AS ({sql} RETURNING 1)" for i, sql in enumerate(parts))
+    counts = ", ".join(f"{literal(n)}, (SELECT count(*) FROM {alias}{i})" for i, n in enumerate(names))
+    return f"WITH {ctes} SELECT jsonb_build_object({counts})"
+
+
+def _dedicated_label(schema: str = "_schema") -> str:
+    return f"'dedicated-move:' || {schema}"
+
+
+def _held(name: str, alias: str, label: str = "_label") -> str:
+    """The row `alias` of `name` is held back (in the quarantine under this tenant's move)."""
+    return (f"EXISTS (SELECT 1 FROM {quarantine.quarantine_table()} AS h WHERE h.step = {label} "
+            f"AND h.source_table = {literal(name)} AND h.original = to_jsonb({alias}))")
+
+
+def _hold(name: str, pool: str, column: str, where: str, reason: str) -> str:
+    return (f"        INSERT INTO {quarantine.quarantine_table()} (step, source_table, reason, original)\n"
+            f"        SELECT _label, {literal(name)}, {literal(reason)}, to_jsonb(x) FROM {pool} AS x\n"
+            f"        WHERE x.{column} = _key AND {where} AND NOT {_held(name, 'x')};\n"
+            "        GET DIAGNOSTICS _rows = ROW_COUNT;\n"
+            "        _grew := _grew + _rows;\n")
+
+
+def _moved_foreign_keys(moves: Moves, target: Catalog):
+    """(child, parent, foreign key) between the moved tables, spelled in the pool."""
+    inside = {moves.tables[n]: n for n in moves.roots}
+    for name in moves.roots:
+        for fk in target.table(moves.tables[name]).foreign_keys:
+            if fk.ref_table in inside:
+                yield name, inside[fk.ref_table], fk
+
+
+def _held_back(moves: Moves, scope, current: Catalog, target: Catalog) -> str:
+    """Rows the dedicated schema cannot take move to the quarantine in the tenant's transaction: duplicates of a unique
+    key the pool holds INVALID (the copy's is valid), orphans under a NOT VALID foreign key, and, to a fixpoint, the
+    rows that reference a held-back row."""
+    seeds, follow = [], []
+    for name in moves.roots:
+        table = target.table(moves.tables[name])
+        pool = qualified(table.schema, table.name)
+        column = ident(scope.column(name))
+        before = current.table(name)
+        invalid = {i.name for i in before.indexes if not i.valid} | {i.name for i in table.indexes if not i.valid}
+        order = ([ident(c) for c in table.primary_key.columns] if table.primary_key else ["ctid"])
+        for index in table.indexes:
+            if not index.unique or index.name not in invalid or index.predicate or any(k.column is None for k in index.keys):
+                continue
+            compare = "IS NOT DISTINCT FROM" if index.nulls_not_distinct else "="
+            same = " AND ".join(f"y.{ident(k.column)} {compare} x.{ident(k.column)}" for k in index.keys)
+            first = f"({', '.join('y.' + c for c in order)}) < ({', '.join('x.' + c for c in order)})"
+            where = f"EXISTS (SELECT 1 FROM {pool} AS y WHERE y.{column} = _key AND {same} AND {first})"
+            seeds.append(_hold(name, pool, column, where,
+                               f"duplicate: breaks the unique key ({', '.join(k.column for k in index.keys)}) of the dedicated schema"))
+    for child, parent, fk in _moved_foreign_keys(moves, target):
+        table, ref = target.table(moves.tables[child]), target.table(moves.tables[parent])
+        pool, ref_pool = qualified(table.schema, table.name), qualified(ref.schema, ref.name)
+        column = ident(scope.column(child))
+        present = " AND ".join(f"x.{ident(c)} IS NOT NULL" for c in fk.columns)
+        join = " AND ".join(f"p.{ident(r)} = x.{ident(c)}" for c, r in zip(fk.columns, fk.ref_columns, strict=True))
+        if not fk.validated:
+            seeds.append(_hold(child, pool, column, f"{present} AND NOT EXISTS (SELECT 1 FROM {ref_pool} AS p WHERE {join})",
+                               f"orphan: no {parent} row for {', '.join(fk.columns)}"))
+        follow.append(_hold(
+            child, pool, column,
+            f"{present} AND EXISTS (SELECT 1 FROM {quarantine.quarantine_table()} AS q CROSS JOIN LATERAL "
+            f"jsonb_populate_record(NULL::{ref_pool}, q.original) AS p WHERE q.step = _label AND q.source_table = {literal(parent)} AND {join})",
+            f"dependent: references a {parent} row the dedicated schema cannot take"))
+    if not seeds:
+        return ""
+    return ("        _grew := 0;\n" + "".join(seeds) +
+            "        _held := _grew;\n"
+            "        WHILE _grew > 0 LOOP\n"
+            "            _grew := 0;\n" + "".join(follow).replace("\n        ", "\n            ").replace("        INSERT", "            INSERT", 1) +
+            "            _held := _held + _grew;\n"
+            "        END LOOP;\n"
+            "        IF _held > 0 THEN\n"
+            "            RAISE NOTICE 'tenant %: % row(s) the dedicated schema cannot take moved to the quarantine', _key, _held;\n"
+            "        END IF;\n")
+
+
+def _orphans_back(moves: Moves, target: Catalog) -> tuple[str, str, str]:
+    """Down: quarantined orphans go back under a NOT VALID foreign key, which checks new rows: the key is dropped
+    for the insert and added back NOT VALID, as it was (in the tenant's transaction). (declarations, relax, restore)"""
+    from studio.ddl import add_foreign_key
+
+    declare, relax, restore = [], [], []
+    keys = [(child, fk) for child, _, fk in _moved_foreign_keys(moves, target) if not fk.validated]
+    for i, (child, fk) in enumerate(keys):
+        table = target.table(moves.tables[child])
+        flag = f"_orphans{i}"
+        declare.append(f"    {flag} boolean;\n")
+        relax.append(
+            f"        {flag} := EXISTS (SELECT 1 FROM {quarantine.quarantine_table()} WHERE step = {_dedicated_label()} "
+            f"AND source_table = {literal(child)} AND reason LIKE 'orphan:%');\n"
+            f"        IF {flag} THEN\n"
+            f"            ALTER TABLE {qualified(table.schema, table.name)} DROP CONSTRAINT {ident(fk.name)};\n"
+            "        END IF;\n")
+        restore.append(f"        IF {flag} THEN\n            {add_foreign_key(table, fk, not_valid=True)}\n        END IF;\n")
+    return "".join(declare), "".join(relax), "".join(restore)
+
+
 def dedicated_move_step(moves: Moves, scope, current: Catalog, target: Catalog) -> Step:
-    roots = moves.roots
-    copies, checks, deletes, back, back_checks, back_deletes = [], [], [], [], [], []
+    roots = list(moves.roots)
+    copies, checks, back, back_checks, purges = [], [], [], [], []
     for name in roots:
         table = target.table(moves.tables[name])
-        local = moves.local(name)
+        there = f"{_MARK}.{ident(moves.local(name))}"
         column = ident(scope.column(name))
         cols = ", ".join(ident(c) for c in _insertable(table))
         pool = qualified(table.schema, table.name)
-        key = [ident(c) for c in table.primary_key.columns] if table.primary_key else [ident(c) for c in _insertable(table)]
-        keys = ", ".join(key)
-        copies.append(f"        EXECUTE format({_fmt(f'INSERT INTO {_MARK}.{ident(local)} ({cols}) OVERRIDING SYSTEM VALUE SELECT {cols} FROM {pool} WHERE {column} = $1 ON CONFLICT DO NOTHING')}, _schema) USING _key;\n")
+        key = [ident(c) for c in (table.primary_key.columns if table.primary_key else _insertable(table))]
+        same = _same_row(key, "x", "y")
+        copies.append(f"INSERT INTO {there} ({cols}) OVERRIDING SYSTEM VALUE SELECT {cols} FROM {pool} AS x "
+                      f"WHERE x.{column} = $1 AND NOT {_held(name, 'x', '$2')} ON CONFLICT DO NOTHING")
         checks.append(
             f"        SELECT count(*) INTO _pooled FROM {pool} WHERE {column} = _key;\n"
-            f"        EXECUTE format({_fmt(f'SELECT count(*) FROM {pool} AS x WHERE x.{column} = $1 AND ({keys}) IN (SELECT {keys} FROM {_MARK}.{ident(local)})')}, _schema) USING _key INTO _copied;\n"
-            f"        IF _pooled <> _copied THEN\n"
-            f"            RAISE EXCEPTION '%: % pooled rows of tenant % but % copied into %', {literal(name)}, _pooled, _key, _copied, _schema;\n"
+            f"        EXECUTE format({_fmt(f'SELECT count(*) FROM {pool} AS x WHERE x.{column} = $1 AND EXISTS (SELECT 1 FROM {there} AS y WHERE {same})')}, _schema) USING _key INTO _copied;\n"
+            f"        SELECT count(*) INTO _rows FROM {quarantine.quarantine_table()} WHERE step = _label AND source_table = {literal(name)};\n"
+            f"        IF _pooled <> _copied + _rows THEN\n"
+            f"            RAISE EXCEPTION '%: % pooled rows of tenant % but % copied into % and % quarantined', {literal(name)}, _pooled, _key, _copied, _schema, _rows;\n"
             "        END IF;\n"
             f"        _counts := _counts || jsonb_build_object({literal(name)}, _pooled);\n")
-        deletes.insert(0,
-            f"        DELETE FROM {pool} WHERE {column} = _key;\n"
-            "        GET DIAGNOSTICS _rows = ROW_COUNT;\n"
-            f"        IF _rows <> (_counts ->> {literal(name)})::bigint THEN\n"
-            f"            RAISE EXCEPTION '%: deleted % rows from the pool, % were copied', {literal(name)}, _rows, _counts ->> {literal(name)};\n"
-            "        END IF;\n")
-        back.append(f"        EXECUTE format({_fmt(f'INSERT INTO {pool} ({cols}) OVERRIDING SYSTEM VALUE SELECT {cols} FROM {_MARK}.{ident(local)} ON CONFLICT DO NOTHING')}, _schema);\n")
+        back.append(f"INSERT INTO {pool} ({cols}) OVERRIDING SYSTEM VALUE SELECT {cols} FROM {there} ON CONFLICT DO NOTHING")
+        back.append(f"INSERT INTO {pool} ({cols}) OVERRIDING SYSTEM VALUE SELECT {', '.join('r.' + ident(c) for c in _insertable(table))} "
+                    f"FROM {quarantine.quarantine_table()} AS q CROSS JOIN LATERAL jsonb_populate_record(NULL::{pool}, q.original) AS r "
+                    f"WHERE q.step = $1 AND q.source_table = {literal(name)} ON CONFLICT DO NOTHING")
         back_checks.append(
-            f"        EXECUTE format({_fmt(f'SELECT count(*) FROM {_MARK}.{ident(local)} WHERE ({keys}) NOT IN (SELECT {keys} FROM {pool} WHERE {column} = $1)')}, _schema) USING _key INTO _rows;\n"
+            f"        EXECUTE format({_fmt(f'SELECT count(*) FROM {there} AS y WHERE NOT EXISTS (SELECT 1 FROM {pool} AS x WHERE x.{column} = $1 AND {same})')}, _schema) USING _key INTO _rows;\n"
             "        IF _rows > 0 THEN\n"
             f"            RAISE EXCEPTION '%: % rows of % are not back in the pool', {literal(name)}, _rows, _schema;\n"
             "        END IF;\n")
-        back_deletes.insert(0, f"        EXECUTE format('DELETE FROM %I.%I', _schema, {literal(local)});\n")
+        purges.append(f"DELETE FROM {there}")
+    declare, relax, restore = _orphans_back(moves, target)
+    deletes = _one_statement([f"DELETE FROM {qualified_name(moves.tables[n])} WHERE {ident(scope.column(n))} = $1" for n in roots], "d", roots)
     seqs = "".join(s for n in roots for s in _sequence_statements(target.table(moves.tables[n]), moves.local(n)))
     progress = backfill.progress_table()
-    step_key = "'dedicated move ' || _schema"
     placements = "public.tenant_placements"
     up = (
-        "DO $move$\nDECLARE\n    _tenant record;\n    _schema text;\n    _step text;\n    _pooled bigint;\n    _copied bigint;\n"
-        f"    _rows bigint;\n    _max bigint;\n    _counts jsonb;\n    _key {moves.tenant_type};\nBEGIN\n"
+        "DO $move$\nDECLARE\n    _tenant record;\n    _schema text;\n    _label text;\n    _step text;\n    _pooled bigint;\n"
+        f"    _copied bigint;\n    _rows bigint;\n    _grew bigint;\n    _held bigint;\n    _max bigint;\n    _counts jsonb;\n"
+        f"    _deleted jsonb;\n    _key {moves.tenant_type};\nBEGIN\n"
         f"    FOR _tenant IN SELECT tenant_key, schema_name FROM {mapping_table()} WHERE tenant_key IS NOT NULL ORDER BY schema_name LOOP\n"
         "        _schema := _tenant.schema_name;\n"
         f"        _key := _tenant.tenant_key::{moves.tenant_type};\n"
-        f"        _step := {step_key};\n"
+        "        _step := 'dedicated move ' || _schema;\n"
+        f"        _label := {_dedicated_label()};\n"
         "        _counts := '{}'::jsonb;\n"
         f"        IF EXISTS (SELECT 1 FROM {progress} WHERE step = _step AND finished_at IS NOT NULL) THEN\n"
         "            RAISE NOTICE 'tenant % already moved into %', _key, _schema;\n"
         "            CONTINUE;\n"
         "        END IF;\n"
         f"        PERFORM set_config({literal(SETTING)}, _tenant.tenant_key, true);  -- the pool's policies see this tenant\n"
-        + "".join(copies) + "".join(checks) + "".join(deletes) + seqs +
+        + _held_back(moves, scope, current, target) +
+        "        -- one statement per direction: foreign keys (cycles included) are checked when it ends\n"
+        f"        EXECUTE format({_fmt(_one_statement(copies, 'c', roots))}, _schema) USING _key, _label;\n"
+        + "".join(checks) +
+        f"        EXECUTE {literal(deletes)} USING _key INTO _deleted;\n"
+        "        IF _deleted <> _counts THEN\n"
+        "            RAISE EXCEPTION 'tenant %: deleted % from the pool, but % were copied or quarantined', _key, _deleted, _counts;\n"
+        "        END IF;\n"
+        + seqs +
         f"        INSERT INTO {placements} (tenant_id, placement, schema_name) VALUES (_key, 'dedicated', _schema)\n"
         "            ON CONFLICT (tenant_id) DO UPDATE SET placement = 'dedicated', schema_name = excluded.schema_name;\n"
         f"        INSERT INTO {progress} (step, rows_done, finished_at) VALUES (_step, (SELECT coalesce(sum(value::bigint), 0) FROM jsonb_each_text(_counts)), now())\n"
@@ -646,17 +774,23 @@ def dedicated_move_step(moves: Moves, scope, current: Catalog, target: Catalog) 
         "END\n$move$;"
     )
     down = (
-        "DO $undo$\nDECLARE\n    _tenant record;\n    _schema text;\n    _rows bigint;\n"
+        "DO $undo$\nDECLARE\n    _tenant record;\n    _schema text;\n    _rows bigint;\n" + declare +
         f"    _key {moves.tenant_type};\nBEGIN\n"
         f"    IF to_regclass({literal(mapping_table())}) IS NULL THEN\n        RETURN;\n    END IF;\n"
-        f"    FOR _tenant IN SELECT tenant_key, schema_name FROM {mapping_table()} WHERE tenant_key IS NOT NULL LOOP\n"
+        f"    FOR _tenant IN SELECT tenant_key, schema_name FROM {mapping_table()} WHERE tenant_key IS NOT NULL ORDER BY schema_name LOOP\n"
         "        _schema := _tenant.schema_name;\n"
         f"        _key := _tenant.tenant_key::{moves.tenant_type};\n"
         "        CONTINUE WHEN to_regnamespace(_schema) IS NULL;\n"
         f"        PERFORM set_config({literal(SETTING)}, _tenant.tenant_key, true);\n"
-        + "".join(back) + "".join(back_checks) + "".join(back_deletes) +
+        "        -- the copies and the held-back rows go back in one statement: foreign keys are checked when it ends\n"
+        + relax +
+        f"        EXECUTE format({_fmt(_one_statement(back, 'b', [f'{n}{side}' for n in roots for side in ('', ' (quarantined)')]))}, _schema) USING {_dedicated_label()};\n"
+        + restore + "".join(back_checks) +
+        f"        EXECUTE format({_fmt(_one_statement(purges, 'p', roots))}, _schema);\n"
+        f"        DELETE FROM {quarantine.quarantine_table()} WHERE step = {_dedicated_label()};\n"
         f"        DELETE FROM {placements} WHERE tenant_id = _key;\n"
         f"        DELETE FROM {progress} WHERE step = 'dedicated move ' || _schema;\n"
+        "        COMMIT;\n"
         "    END LOOP;\n"
         "END\n$undo$;"
     )
@@ -666,10 +800,13 @@ def dedicated_move_step(moves: Moves, scope, current: Catalog, target: Catalog) 
         up=(up,), down=(down,), transactional=False,
         lock="ROW EXCLUSIVE on the pooled tables (the moved tenant's rows) and its new schema",
         risk="CONTRACT: per dedicated tenant, one transaction copies its rows into its schema, checks every pooled row "
-             "arrived, and only then deletes them from the pool (children first) and switches its placement; a re-run "
-             "skips tenants already moved. Stop that tenant's writes for the move. The down copies the rows back into "
-             "the pool before anything is deleted from the dedicated schema.",
-        duration_class=duration_class(rows), tables=roots,
+             "arrived (or, when the dedicated schema cannot take it: a duplicate under a unique key the pool holds "
+             "INVALID, an orphan under a NOT VALID foreign key, or a row referencing those, went to the quarantine), "
+             "and only then deletes them from the pool and switches its placement; copies and deletes are one "
+             "statement each, so foreign keys (cycles included) are checked once all rows are in or out. A re-run skips "
+             "tenants already moved. Stop that tenant's writes for the move. The down copies the rows (and the "
+             "quarantined ones) back into the pool and checks them before anything is deleted from the dedicated schema.",
+        duration_class=duration_class(rows), tables=tuple(roots),
         squawk_ignore=(("prefer-robust-stmts", "one transaction per tenant, resumable: a re-run skips tenants already moved"),))
 
 
@@ -715,10 +852,15 @@ def plan_moves(planner) -> set[str]:
     planner.builder.add(dedicated_provision_step(moves, current))
     if moves.dedicated:
         planner.builder.add(dedicated_move_step(moves, scope, current, target))
-        names = ", ".join(moves.dedicated)
         planner.notes.append(
-            f"hybrid: dedicated tenants ({names}) are matched to rows of {moves.tenant_table} by key or by cleaned "
-            f"slug; a name no row matches still gets its (empty) schema, reported by a NOTICE of the provisioning step")
+            f"hybrid: dedicated tenants ({', '.join(moves.dedicated)}) are matched to rows of {moves.tenant_table} by key "
+            f"or by cleaned slug; a name no row matches gets an empty schema and a NOTICE of the provisioning step, and "
+            f"the move skips it")
+    for name in design.decisions.tenancy.dedicated_tenants:
+        if clean_name(name) != name:
+            planner.notes.append(
+                f"hybrid: dedicated tenant {name!r} is not a schema name (lower-case letters, digits, underscores): "
+                + (f"planned as {clean_name(name)!r}" if clean_name(name) else "it has none of those, so it is left out"))
     return set()
 
 

@@ -6,17 +6,16 @@ with reasons) and orders findings by severity, then table, then rule.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import gc
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from analyzers.context import Context, Settings
 from analyzers.registry import SEVERITY_RANK, Finding, Rule, all_rules
 from studio.catalog import Catalog
 from studio.errors import ConfigError
+from studio.gc_pause import cyclic_gc_paused
 
 
 @dataclass(frozen=True)
@@ -125,22 +124,6 @@ def finish(findings: Iterable[Finding], config: AnalysisConfig, rules=(), notes=
         rules=tuple(rules),
         notes=tuple(notes),
     )
-
-
-@contextlib.contextmanager
-def cyclic_gc_paused() -> Iterator[None]:
-    """Rules allocate many small objects that form no cycles (hits, findings, fix text); each full
-    collection the allocator triggers meanwhile walks the whole catalog, which made analysis grow
-    faster than the schema. Reference counting still frees everything. The one young-generation
-    pass over what the rules leave behind runs here, so analysis pays for it, not the caller."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-            gc.collect(0)
 
 
 def analyze(catalog: Catalog, config: AnalysisConfig | None = None) -> Report:

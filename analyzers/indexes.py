@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import partial
 
 from analyzers.context import Context
 from analyzers.registry import Hit, rule
@@ -54,7 +55,7 @@ def unindexed_foreign_key(ctx: Context) -> Iterable[Hit]:
                 " leading with its columns",
                 columns=_in_table_order(table, fk.columns),
                 related=(fk.ref_table,),
-                fix=_create_index_fix(ctx, table, fk.columns),
+                fix=partial(_create_index_fix, ctx, table, fk.columns),
             )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from functools import partial
 
 from analyzers import naming
 from analyzers.context import Context, type_family
@@ -552,21 +553,25 @@ def status_without_constraint(ctx: Context) -> Iterable[Hit]:
                 for check in table.checks
             ):
                 continue
-            t = qualified_name(table.qualified)
-            check_name = ident(constraint_name(table.name, [column.name], "check"))
             yield Hit(
                 table.qualified,
                 f"{table.qualified}.{column.name} is free text ({column.type}) with no CHECK or lookup table",
                 columns=(column.name,),
-                fix="\n".join(
-                    [
-                        f"-- See the values in use: SELECT {ident(column.name)}, count(*) FROM {t} GROUP BY 1;",
-                        "-- then list the allowed ones (or reference a lookup table):",
-                        f"-- ALTER TABLE {t} ADD CONSTRAINT {check_name} CHECK ({ident(column.name)} IN ('...', '...')) NOT VALID;",
-                        f"-- ALTER TABLE {t} VALIDATE CONSTRAINT {check_name};",
-                    ]
-                ),
+                fix=partial(_status_check_fix, table, column),
             )
+
+
+def _status_check_fix(table: Table, column: Column) -> str:
+    t = qualified_name(table.qualified)
+    check_name = ident(constraint_name(table.name, [column.name], "check"))
+    return "\n".join(
+        [
+            f"-- See the values in use: SELECT {ident(column.name)}, count(*) FROM {t} GROUP BY 1;",
+            "-- then list the allowed ones (or reference a lookup table):",
+            f"-- ALTER TABLE {t} ADD CONSTRAINT {check_name} CHECK ({ident(column.name)} IN ('...', '...')) NOT VALID;",
+            f"-- ALTER TABLE {t} VALIDATE CONSTRAINT {check_name};",
+        ]
+    )
 
 
 def _word_in(word: str, text: str) -> bool:

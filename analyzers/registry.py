@@ -25,6 +25,36 @@ SEVERITY_RANK = {s: i for i, s in enumerate(reversed(SEVERITIES))}  # info 0 < w
 CATEGORIES = ("keys", "indexes", "normalization", "types", "tenancy", "security", "data", "workload")
 
 
+Fix = str | Callable[[], str]  # the text, or a function rendering it when first read
+
+
+class RenderedOnRead:
+    """A text field that may be given a zero-argument function instead: called on first read, kept.
+
+    Rules on a large schema produce tens of thousands of findings, and rendering each one's fix
+    (names, quoting, statements) was most of the analysis; a studio page shows a few dozen. Fix
+    functions are pure functions of the catalog (free names are looked up, never reserved), so
+    when a fix is rendered does not change what it says."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self._slot = f"_{name}"
+
+    def __get__(self, obj, objtype=None) -> str:
+        if obj is None:
+            return ""  # the field's default
+        value = obj.__dict__[self._slot]
+        if callable(value):
+            value = obj.__dict__[self._slot] = value()
+        return value
+
+    def __set__(self, obj, value: Fix) -> None:
+        obj.__dict__[self._slot] = value
+
+    def unrendered(self, obj) -> Fix:
+        """The value as given: passed on from a hit to its finding without rendering it."""
+        return obj.__dict__[self._slot]
+
+
 @dataclass(frozen=True)
 class Hit:
     """What a rule found; the engine adds the rule's metadata."""
@@ -33,7 +63,7 @@ class Hit:
     message: str
     columns: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
-    fix: str = ""
+    fix: str = RenderedOnRead()  # type: ignore[assignment]  (a str, or a function rendering it)
     severity: str | None = None  # overrides the rule's default, e.g. data contradicting a heuristic
     explanation: str | None = None  # overrides the rule's explanation for this one hit
     statement: int | None = None  # 1-based statement number (workload rules)
@@ -50,9 +80,13 @@ class Finding:
     related: tuple[str, ...]
     message: str
     explanation: str
-    fix: str
+    fix: str = RenderedOnRead()  # type: ignore[assignment]  (a str, or a function rendering it)
     statement: int | None = None
     details: tuple[tuple[str, Any], ...] = ()
+
+    def __getstate__(self) -> dict:
+        """Pickled (Streamlit's cache, copies) with the fix rendered: a function may not pickle."""
+        return {**self.__dict__, "_fix": self.fix}
 
     @property
     def key(self) -> str:
@@ -120,7 +154,7 @@ class Rule:
             related=tuple(hit.related),
             message=hit.message,
             explanation=hit.explanation or self.explanation,
-            fix=hit.fix,
+            fix=Hit.__dict__["fix"].unrendered(hit),
             statement=hit.statement,
             details=hit.details,
         )

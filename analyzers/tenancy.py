@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Iterable
+from functools import partial
 
 from analyzers.context import Context
 from analyzers.normalization import generated_key, key_columns, replace_unique_fix, unique_keys
@@ -86,7 +87,7 @@ def tenant_table_without_rls(ctx: Context) -> Iterable[Hit]:
             table.qualified,
             f"{table.qualified} holds tenant rows ({column}) but row level security is off",
             columns=(column,),
-            fix=tenant_policy_fix(table, column),
+            fix=partial(tenant_policy_fix, table, column),
         )
 
 
@@ -333,7 +334,7 @@ def cross_tenant_foreign_key(ctx: Context) -> Iterable[Hit]:
                 f" can point at another tenant's {fk.ref_table} row",
                 columns=tuple(c for c in table.column_names if c in fk.columns),
                 related=(fk.ref_table,),
-                fix=_composite_fk_fix(ctx, table, column, fk, parent, parent_column, parent_keys),
+                fix=partial(_composite_fk_fix, ctx, table, column, fk, parent, parent_column, parent_keys),
             )
 
 

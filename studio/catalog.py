@@ -173,7 +173,7 @@ class Table:
         if self.kind not in TABLE_KINDS:
             raise ValueError(f"table {self.schema}.{self.name}: unknown kind {self.kind!r}")
 
-    @property
+    @cached_property  # read hundreds of thousands of times by the rules on a large schema
     def qualified(self) -> str:
         return f"{self.schema}.{self.name}"
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import gc
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -55,6 +54,7 @@ from studio.catalog import (
 )
 from studio.catalog import Sequence as SequenceInfo
 from studio.errors import SourceError
+from studio.gc_pause import cyclic_gc_paused
 from studio.sql import literal
 
 APPLICATION_NAME = "schema-studio"
@@ -261,36 +261,28 @@ def introspect(
     params: dict = {"schemas": list(schemas) if schemas else None}
     label = redact(url)
     timeouts = {"statement_timeout_ms": statement_timeout_ms, "connect_timeout_s": connect_timeout_s}
-    # Hundreds of thousands of short-lived rows and values: generational GC passes over them
-    # would cost more than the reading itself, and nothing here makes reference cycles.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        with connect_readonly(url, **timeouts) as conn:
-            try:
-                database, server_version, version = conn.execute(query_text("server")).fetchone()
-                snapshot = _export_snapshot(conn)
-                ((namespaces, relations),) = _run(conn, "scope", version, params)
-                params.update(nsp=namespaces, rels=relations)
-                rows = _read_all(conn, url, version, params, timeouts, snapshot)
+    with cyclic_gc_paused(), connect_readonly(url, **timeouts) as conn:
+        try:
+            database, server_version, version = conn.execute(query_text("server")).fetchone()
+            snapshot = _export_snapshot(conn)
+            ((namespaces, relations),) = _run(conn, "scope", version, params)
+            params.update(nsp=namespaces, rels=relations)
+            rows = _read_all(conn, url, version, params, timeouts, snapshot)
 
-                def index_definitions(oids: list[int]) -> dict[int, str]:
-                    return dict(_run(conn, "index_definitions", version, {"oids": oids}))
+            def index_definitions(oids: list[int]) -> dict[int, str]:
+                return dict(_run(conn, "index_definitions", version, {"oids": oids}))
 
-                return _assemble(
-                    rows, index_definitions, database=database, server_version=server_version, source=label
-                )
-            except psycopg.errors.QueryCanceled:
-                raise SourceError(
-                    f"reading the catalog of {label} took longer than the statement timeout of "
-                    f"{statement_timeout_ms} ms: raise the statement timeout or narrow it with --schema"
-                ) from None
-            except psycopg.Error as exc:
-                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-                raise SourceError(_scrub(f"could not read the catalog of {label}: {first}", url)) from None
-    finally:
-        if gc_was_enabled:
-            gc.enable()
+            return _assemble(
+                rows, index_definitions, database=database, server_version=server_version, source=label
+            )
+        except psycopg.errors.QueryCanceled:
+            raise SourceError(
+                f"reading the catalog of {label} took longer than the statement timeout of "
+                f"{statement_timeout_ms} ms: raise the statement timeout or narrow it with --schema"
+            ) from None
+        except psycopg.Error as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise SourceError(_scrub(f"could not read the catalog of {label}: {first}", url)) from None
 
 
 # The queries, in groups of similar server cost. Large schemas read the groups in parallel,
@@ -513,6 +505,9 @@ def _columns(
 ) -> tuple[dict[int, tuple[Column, ...]], _Attributes]:
     """Rows come ordered by table: each table's containers are looked up once, not per column."""
     sequences = {(relid, attnum): name for relid, attnum, name in column_sequences}
+    # Columns repeat across tables (id, tenant_id, created_at ...): equal frozen Columns are shared,
+    # which saves time, memory and garbage-collector work on a large schema.
+    shared: dict[tuple, Column] = {}
     by_table: dict[int, tuple[Column, ...]] = {}
     attributes = _Attributes()
     current, columns = None, []
@@ -526,10 +521,14 @@ def _columns(
             quoted_names = attributes.quoted[relid] = {}
             collations = attributes.collations[relid] = {}
         base, category, is_array = resolve(typid)
-        columns.append(Column(  # positional: 40,000 keyword calls cost a visible share of a large read
+        fields = (
             name, type_, nullable, None if generated else default, _IDENTITY.get(identity), sequences.get((relid, attnum)),
             default if generated else None, coll, comment, category, base, is_array,
-        ))  # fmt: skip
+        )  # fmt: skip
+        column = shared.get(fields)
+        if column is None:
+            column = shared[fields] = Column(*fields)
+        columns.append(column)
         names[attnum] = name
         quoted_names[attnum] = quoted
         collations[attnum] = collation_oid

@@ -260,7 +260,8 @@ class DesignPlanner:
                       "none on existing tables (a new table)", "None: nothing uses it yet.",
                       squawk_ignore=(("ban-drop-table", "rollback of a table this plan created"),
                                      ("require-concurrent-index-creation", "the table is new and empty"),
-                                     ("prefer-robust-stmts", "runs in one transaction; a failure rolls it all back")))
+                                     ("prefer-robust-stmts", "runs in one transaction; a failure rolls it all back"),
+                                     *_TARGET_TYPES))
         for table in tables:
             if table.is_stored and not table.partition_of and table.foreign_keys:
                 self.step("expand", "foreign-keys-of-new-table", table,
@@ -268,7 +269,8 @@ class DesignPlanner:
                           [f"ALTER TABLE {_q(table)} DROP CONSTRAINT IF EXISTS {ident(fk.name)};" for fk in table.foreign_keys],
                           "SHARE ROW EXCLUSIVE on the referenced tables (the new table is empty: no scan)",
                           "None: the new table is empty.",
-                          squawk_ignore=(("constraint-missing-not-valid", "the table is new and empty: validation reads no row"),))
+                          squawk_ignore=(("constraint-missing-not-valid", "the table is new and empty: validation reads no row"),
+                                         ("adding-foreign-key-constraint", "the table is new and empty: no scan, the lock is brief")))
 
     # columns: expand, backfill, cleanse, validate -----------------------------------------------
     def _columns(self, table: Table, ops: list[Op]) -> None:
@@ -646,7 +648,14 @@ class DesignPlanner:
         self.step(phase, kind, None, [s.rstrip().rstrip(";") + ";" for s in statements], downs or ["-- nothing to undo"],
                   "none on application tables", "New functions, types or tables the design needs.",
                   squawk_ignore=(("ban-drop-table", "rollback of objects this plan created"),
-                                 ("ban-drop-schema", "rollback of objects this plan created")))
+                                 ("ban-drop-schema", "rollback of objects this plan created"),
+                                 ("ban-drop-function", "rollback of functions this plan created")))
+
+
+# a new table (a tenant template's copy, say) has the column types the design's target gives it; changing them is a
+# decision of its own, not something the migration lint should force on a copy
+_TARGET_TYPES = tuple((rule, "column types as the design's target has them") for rule in
+                      ("prefer-bigint-over-int", "prefer-bigint-over-smallint", "prefer-timestamp-tz", "prefer-text-field"))
 
 
 def _base_types_first(domains: list) -> list:

@@ -120,9 +120,11 @@ def build_plan(catalog, findings=(), accepted: tuple[str, ...] | str = (), decis
     notes = list(more) + list(notes)
     for step in design_builder.steps:
         builder.add(step)
-    if any(s.phase == "cleanse" and "quarantine" in " ".join(s.up) for s in builder.steps):
-        from studio.migrate import quarantine
+    from studio.migrate import quarantine
 
+    # cleanse steps, and any other step that writes to the quarantine (a hybrid tenant move holds rows back there)
+    if any(s.phase == "cleanse" and "quarantine" in " ".join(s.up) or quarantine.quarantine_table() in " ".join(s.up)
+           for s in builder.steps):
         builder.steps.insert(0, Step(
             phase="expand", name="quarantine_schema", title=f"create the quarantine schema {quarantine.SCHEMA}",
             up=quarantine.setup_statements(), down=quarantine.teardown_statements(),

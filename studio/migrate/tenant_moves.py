@@ -536,7 +536,8 @@ def retire_step(moves: Moves, current: Catalog, target: Catalog) -> Step:
              f"are trusted, a person drops {RETIRED_SCHEMA} (DROP SCHEMA {RETIRED_SCHEMA} CASCADE); the down moves them back.",
         duration_class="seconds", tables=tuple(moves.tables),
         squawk_ignore=(("ban-drop-schema", "rollback of the empty retired schema; RESTRICT keeps data"),
-                       ("renaming-object", "a pooled table whose name the template gave another schema's table")))
+                       ("renaming-object", "a pooled table whose name the template gave another schema's table"),
+                       ("ban-set-schema", "the pooled originals leave the application's path on purpose: the tenant schemas replace them")))
 
 
 # hybrid -----------------------------------------------------------------------------------------

@@ -258,10 +258,16 @@ def introspect(
     connect_timeout_s: int = 10,
 ) -> Catalog:
     """Read every table, constraint, index, policy, type, sequence and function in scope."""
+    timeouts = {"statement_timeout_ms": statement_timeout_ms, "connect_timeout_s": connect_timeout_s}
+    with cyclic_gc_paused():  # its closing pass runs after _read's rows are freed, over the catalog only
+        return _read(url, schemas, timeouts)
+
+
+def _read(url: str, schemas: Sequence[str] | None, timeouts: dict) -> Catalog:
     params: dict = {"schemas": list(schemas) if schemas else None}
     label = redact(url)
-    timeouts = {"statement_timeout_ms": statement_timeout_ms, "connect_timeout_s": connect_timeout_s}
-    with cyclic_gc_paused(), connect_readonly(url, **timeouts) as conn:
+    statement_timeout_ms = timeouts["statement_timeout_ms"]
+    with connect_readonly(url, **timeouts) as conn:
         try:
             database, server_version, version = conn.execute(query_text("server")).fetchone()
             snapshot = _export_snapshot(conn)

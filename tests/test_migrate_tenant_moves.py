@@ -241,3 +241,16 @@ def test_interrupted_schema_per_tenant_copy_resumes_with_counts_equal(scratch_db
               for t in TABLES}
     assert copied == before
     assert any("public.orders: 30000 pooled rows = 30000 copied + 0 quarantined" in n for n in notices), notices
+
+
+def test_readme_explains_run_order_window_and_retired_schema(hybrid_export, chinook_export):
+    from studio.migrate.tenant_moves import runbook
+
+    retired = read_bundle(chinook_export.data)["README.md"].decode()
+    assert "## Tenant moves: schema-per-tenant" in retired and "Compatibility window" in retired
+    assert "DROP SCHEMA schema_studio_retired CASCADE" in retired and "A person drops it" in retired
+    hybrid = read_bundle(hybrid_export.data)["README.md"].decode()
+    assert "## Tenant moves: hybrid" in hybrid and "No retired schema" in hybrid and "Compatibility window" in hybrid
+    assert hybrid.index("## Run order") < hybrid.index("## Tenant moves") < hybrid.index("## Rollback")
+    rls = build_plan(open_source(demo=True).catalog, (), "none", Decisions(tenancy=Tenancy(model="rls")))
+    assert runbook(rls) == [], "other designs get no tenant-move section"

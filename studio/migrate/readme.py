@@ -48,6 +48,9 @@ def readme(plan: Plan, source_label: str, verified, verify_requested: bool) -> s
     from studio.migrate.tenant_split import runbook
 
     out += runbook(plan.design_notes)
+    from studio.migrate import tenant_moves
+
+    out += tenant_moves.runbook(plan)
     out += ["## Risks and mitigations", "",
             "- Every script sets `lock_timeout` (so a blocked ALTER gives up instead of queueing every query behind it) "
             "and `statement_timeout`. On a lock timeout, rerun the script: each is idempotent or transactional.",

@@ -976,3 +976,49 @@ def drop_note(design, name: str) -> str:
                 "in the template so provisioning copies it (see the design notes), then drop the pooled one")
     return (f"{name} is not in the target (the tenancy model moves or drops it): "
             "moving data between schemas or databases is not planned automatically")
+
+
+# bundle README ------------------------------------------------------------------------------------
+
+
+def runbook(plan) -> list[str]:
+    """README lines for a plan that moves tenant rows: run order, compatibility window, retired schema (none otherwise)."""
+    names = {s.name for s in plan.steps}
+    if "retire_pooled_tables" in names:
+        return [
+            "## Tenant moves: schema-per-tenant", "",
+            "Run order:", "",
+            f"1. expand: the mapping `{backfill.SCHEMA}.{MAPPING}`, the template schema and `provision_tenant()`;",
+            "2. backfill: `provision_tenant_schemas` creates one schema per tenant row (a commit per tenant), then one "
+            "`move_<table>` step per pooled table, parents first, copies each tenant's rows in key batches; interrupted, "
+            "run the same script again: it continues after the last committed key;",
+            "3. cleanse: pooled rows whose tenant is NULL or unknown are copied to the quarantine;",
+            "4. validate: `tenant_copies_complete` RAISEs unless every pooled table = its tenant copies + its quarantined "
+            "rows, then adds the copies' foreign keys that point at tables copied later (cycles);",
+            f"5. contract: `retire_pooled_tables` moves the pooled originals into `{RETIRED_SCHEMA}`.", "",
+            "Compatibility window: from the first copy to the contract the application still reads and writes the pooled "
+            "tables. Rows inserted after a tenant's copy are picked up by running the copy step again; rows updated or "
+            "deleted after they were copied are not. Switch the application to the tenant schemas (one search_path per "
+            "tenant) or pause writes, run the copy steps and `tenant_copies_complete` again, then run the contract.", "",
+            f"Retired schema: the contract drops nothing. `{RETIRED_SCHEMA}` keeps every pooled row (and the quarantine "
+            "keeps the rows no tenant owns) so the contract's down can put the pooled tables back. A person drops it "
+            f"(`DROP SCHEMA {RETIRED_SCHEMA} CASCADE`) once the application has run on the tenant schemas for the agreed "
+            "window, the quarantine is reviewed and a backup is taken; after that the bundle cannot be rolled back past "
+            "the contract.", ""]
+    if "move_dedicated_tenants" in names:
+        return [
+            "## Tenant moves: hybrid (dedicated tenants)", "",
+            "Run order: the pool first gets its row level security shape (expand to validate, then the key swap of the "
+            "contract); then `provision_dedicated_tenants` creates each dedicated tenant's schema from the final pool "
+            "(`provision_dedicated_tenant()`), and `move_dedicated_tenants` moves each tenant in one transaction: copy, "
+            "count check, delete from the pool, placement switched in `public.tenant_placements`. Interrupted, run it "
+            "again: tenants already moved are skipped, the interrupted one starts over.", "",
+            "Compatibility window: every tenant stays in the pool until its move; stop that tenant's writes for its move "
+            "(one transaction), and route it to its schema once `public.tenant_placements` says `dedicated`. A name in "
+            "dedicated_tenants that matches no tenant row gets an empty schema and a NOTICE; the move skips it.", "",
+            "No retired schema: a moved tenant's rows leave the pool in the same transaction that checked their copies. "
+            "Rows the dedicated schema cannot take (a duplicate under a unique key the pool holds INVALID, an orphan under "
+            "a NOT VALID foreign key, or a row that references those) are in the quarantine under step "
+            "`dedicated-move:<schema>`. The down copies the tenant's rows and its quarantined rows back into the pool "
+            "before it empties the dedicated schema; the provisioning down drops only empty schemas.", ""]
+    return []

@@ -21,7 +21,7 @@ from studio.catalog import Catalog, Column, PrimaryKey, Table
 from studio.migrate import archive, backfill, quarantine, tenant_moves
 from studio.migrate.diff import Op, operations
 from studio.migrate.partition_steps import partition_steps, unsupported
-from studio.migrate.plan import Builder, Step, duration_class
+from studio.migrate.plan import WHOLE_TABLE, Builder, Step, duration_class
 from studio.sql import MAX_IDENTIFIER_BYTES, ident, literal, qualified
 
 SHARE_UPDATE = "SHARE UPDATE EXCLUSIVE (reads and writes continue)"
@@ -136,7 +136,14 @@ class DesignPlanner:
         for step in self.column_drops:
             self.builder.add(step)
         tenant_moves.plan_moves(self)  # rows of tables the tenancy model moves (after the key swap: copies get the final shape)
-        if self.design.extra_sql:
+        if self.design.decisions.tenancy.model == "database-per-tenant":
+            # the control plane lives in a database of its own, which `schema-studio split` creates and fills
+            self.notes.append("database-per-tenant: this database keeps its schema; `schema-studio split` creates each "
+                              "tenant's database and the control plane's, copies the rows and checks the counts (see the "
+                              "README's runbook)")
+        elif self.design.decisions.tenancy.model == "citus":
+            self._distribute(self.design.extra_sql)
+        elif self.design.extra_sql:
             self._free_sql(tenant_moves.objects_phase(self.design), "design-objects",
                            tenant_moves.without_provision_calls(self.design, self.design.extra_sql))
         for step in last_steps:  # the tables before partitioning go last, each in a step of its own
@@ -635,6 +642,28 @@ class DesignPlanner:
             self.step("validate", "trigger", table, up, down, "SHARE ROW EXCLUSIVE (brief)", "Every write now runs the trigger.",
                       title=f"trigger {op.name} on {table.qualified}")
 
+    def _distribute(self, statements) -> None:
+        """Citus: the distribution calls, in a block that warns and does nothing on a server without Citus
+        (a scratch copy, a plain replica) rather than failing the whole migration there."""
+        calls = [re.sub(r"^\s*SELECT\s+", "PERFORM ", sql.strip().rstrip(";")) + ";" for sql in statements]
+        undo = [re.sub(r"PERFORM (create_reference_table|create_distributed_table)\(('[^']*').*", r"PERFORM undistribute_table(\2);", c)
+                for c in reversed(calls)]
+
+        def guarded(body: list[str], done: str) -> str:
+            lines = "\n".join(f"    {line}" for line in body)
+            return (
+                "DO $citus$\nBEGIN\n"
+                "    IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') THEN\n"
+                f"        RAISE WARNING 'citus is not installed in this database: tables not {done}; run this on the Citus coordinator';\n"
+                "        RETURN;\n    END IF;\n"
+                f"{lines}\nEND\n$citus$;"
+            )
+
+        self.step("validate", "distribute-tables", None, [guarded(calls, "distributed")], [guarded(undo, "undistributed")],
+                  "ACCESS EXCLUSIVE on each table while Citus copies it to its shards",
+                  "Distributing copies each table's rows to the worker nodes: run in a quiet window. Without Citus the block "
+                  "only warns.", title="distribute the tenant tables with Citus (reference tables for the shared ones)")
+
     def _free_sql(self, phase: str, kind: str, statements) -> None:
         downs = []
         for sql in statements:
@@ -698,6 +727,8 @@ def plan_design(catalog: Catalog, decisions, builder: Builder, today=None):
             name = (op.before or op.after).name
         if name:
             touched.setdefault(op.table, set()).add(name)
+    for name in tenant_moves.moved_tables(made):  # its rows leave for tenant schemas: no fix applies to the pool
+        touched[name] = {WHOLE_TABLE}
     return notes, planner.notes, touched
 
 

@@ -90,12 +90,24 @@ class Builder:
         self.steps.append(step)
 
 
+WHOLE_TABLE = "*"  # in `touched`: the design replaces the whole table (moves its rows to tenant schemas)
+
+
 def _superseded(finding, touched: dict[str, set[str]]) -> bool:
     """A fix that changes an object the design also changes would fight it: the design wins."""
     import re
 
     names = touched.get(finding.table, set())
+    if WHOLE_TABLE in names:
+        return True
     return bool(finding.fix) and any(re.search(rf'(?<![\w$"]){re.escape(n)}(?![\w$"])', finding.fix) for n in names)
+
+
+def _superseded_reason(finding, touched: dict[str, set[str]]) -> str:
+    if WHOLE_TABLE in touched.get(finding.table, ()):
+        return ("the design moves this table's rows into tenant schemas and retires it: apply the fix to the template "
+                "(the tenant schemas are copies of it), not to the pooled table")
+    return "superseded by the design decisions, which change the same object"
 
 
 def build_plan(catalog, findings=(), accepted: tuple[str, ...] | str = (), decisions=None, today=None) -> Plan:
@@ -115,8 +127,7 @@ def build_plan(catalog, findings=(), accepted: tuple[str, ...] | str = (), decis
         design_notes, notes, touched = diff.plan_design(catalog, decisions, design_builder, today)
     kept = [f for f in findings if not _superseded(f, touched)]
     fixed, left, more = fixes.plan_fixes(catalog, kept, accepted, builder)
-    left = list(left) + [Left(f.key, f.rule, f.table, "superseded by the design decisions, which change the same object")
-                         for f in findings if f not in kept]
+    left = list(left) + [Left(f.key, f.rule, f.table, _superseded_reason(f, touched)) for f in findings if f not in kept]
     notes = list(more) + list(notes)
     for step in design_builder.steps:
         builder.add(step)

@@ -1,0 +1,60 @@
+"""Every tenancy model, with every accepted fix (the CLI's default), exports a bundle that verifies on the demo.
+
+Fixes and designs meet here: a fix on a table the design moves into tenant schemas is left (the pooled table
+is retired), database-per-tenant changes nothing in this database (the split builds the others), Citus
+distribution warns instead of failing where Citus is absent, and a fix that changes a pooled table shows in
+the dedicated schemas copied from it."""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from studio.design.decisions import Decisions, Tenancy
+from studio.migrate.export import build_export
+from studio.sources import open_source
+
+MODELS = {
+    "rls": Tenancy(model="rls"),
+    "schema-per-tenant": Tenancy(model="schema-per-tenant"),
+    "database-per-tenant": Tenancy(model="database-per-tenant"),
+    "hybrid": Tenancy(model="hybrid", dedicated_tenants=("Northwind Repair",)),
+    "citus": Tenancy(model="citus"),
+}
+
+
+@functools.cache
+def exported(model: str):
+    decisions = Decisions(tenancy=MODELS[model])
+    with open_source(demo=True) as source:
+        return build_export(source, accepted="all", decisions=decisions, decisions_toml=decisions.to_toml())
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_every_model_with_every_fix_verifies(model):
+    export = exported(model)
+    result = export.verified
+    assert result.ok, f"{model}:\n{result.text()}"
+    assert export.plan.fixed, f"{model}: the fixes the design does not supersede are applied"
+
+
+def test_fixes_on_moved_tables_are_left_to_the_template():
+    export = exported("schema-per-tenant")
+    moved = {t for step in export.plan.steps if step.name.startswith("move_") for t in step.tables}
+    assert moved, "the move steps name the tables they copy"
+    assert not [k for k in export.plan.fixed if k.split(":")[1] in moved], "no fix claimed on a retired pooled table"
+    assert any("apply the fix to the template" in left.reason for left in export.plan.left)
+
+
+def test_database_per_tenant_leaves_this_database_to_the_split():
+    export = exported("database-per-tenant")
+    assert not [t for t in export.verified.migrated.tables if t.schema == "control_plane"]
+    assert any("schema-studio split" in note for note in export.plan.notes)
+    assert any(c.name.startswith("database-per-tenant split") and c.ok for c in export.verified.checks)
+
+
+def test_citus_distribution_warns_without_citus():
+    export = exported("citus")
+    assert any("citus is not installed" in n for n in export.verified.notices)
+    assert any(s.name.startswith("distribute") for s in export.plan.steps)

@@ -637,3 +637,15 @@ def test_parallel_reader_failures(rich, monkeypatch):
     monkeypatch.setattr(postgres, "_run", cancelled)
     with pytest.raises(SourceError, match="statement timeout"):
         _in_thread(db.catalog)
+
+
+def test_on_delete_set_null_of_some_columns(catalog_of):
+    """PostgreSQL 15's ON DELETE SET NULL (columns): a tenant-scoped reference must not null the tenant column."""
+    cat = catalog_of("""
+        CREATE TABLE taxes (tenant_id bigint, id bigint, PRIMARY KEY (tenant_id, id));
+        CREATE TABLE "Fee Taxes" (id bigint PRIMARY KEY, tenant_id bigint NOT NULL, "Tax Id" bigint,
+            FOREIGN KEY (tenant_id, "Tax Id") REFERENCES taxes ON DELETE SET NULL ("Tax Id"),
+            FOREIGN KEY (tenant_id, "Tax Id") REFERENCES taxes ON DELETE SET DEFAULT);
+    """)
+    fks = sorted(cat.table("public.Fee Taxes").foreign_keys, key=lambda fk: fk.on_delete)
+    assert [fk.on_delete for fk in fks] == ["SET DEFAULT", 'SET NULL ("Tax Id")']

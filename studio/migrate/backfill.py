@@ -91,8 +91,9 @@ def batched_update(step: str, table: Table, column: str, value: str, join: tuple
         loop = (
             f"    _last := _last_text::{key.type};\n"
             "    LOOP\n"
-            f"        SELECT max(b.k) INTO _upper FROM (SELECT x.{k} AS k FROM {name} AS x\n"
-            f"            WHERE _last IS NULL OR x.{k} > _last ORDER BY x.{k} LIMIT {batch_size}) AS b;\n"
+            # the batch's last key by ORDER BY, not max(): uuid and other key types have no max()
+            f"        SELECT b.k INTO _upper FROM (SELECT x.{k} AS k FROM {name} AS x\n"
+            f"            WHERE _last IS NULL OR x.{k} > _last ORDER BY x.{k} LIMIT {batch_size}) AS b ORDER BY b.k DESC LIMIT 1;\n"
             "        EXIT WHEN _upper IS NULL;\n"
             f"        UPDATE {name} AS c SET {col} = {value}{source}\n"
             f"        WHERE (_last IS NULL OR c.{k} > _last) AND c.{k} <= _upper AND c.{col} IS NULL{joined};\n"

@@ -21,7 +21,7 @@ from studio.catalog import Catalog, Column, PrimaryKey, Table
 from studio.migrate import archive, backfill, quarantine, tenant_moves
 from studio.migrate.diff import Op, operations
 from studio.migrate.partition_steps import partition_steps, unsupported
-from studio.migrate.plan import WHOLE_TABLE, Builder, Step, duration_class
+from studio.migrate.plan import NEW_KEY, WHOLE_TABLE, Builder, Step, duration_class
 from studio.sql import MAX_IDENTIFIER_BYTES, ident, literal, qualified
 
 SHARE_UPDATE = "SHARE UPDATE EXCLUSIVE (reads and writes continue)"
@@ -87,8 +87,14 @@ class DesignPlanner:
         self._new_tables(new_tables)
         self._functions(after_tables)
         moved = tenant_moves.moved_tables(self.design)
-        for op in ops:
-            if op.concern == "tables" and op.action == "drop" and op.name not in moved:
+        dropped = [op for op in ops if op.concern == "tables" and op.action == "drop" and op.name not in moved]
+        views = [op.before for op in dropped if op.before is not None and op.before.kind in ("view", "materialized_view")]
+        if views and self.design.decisions.tenancy.model != "schema-per-tenant":  # there they follow the retired tables
+            self._drop_views(views)  # before the key swap: a view grouping by a replaced key depends on it
+        else:
+            views = []
+        for op in dropped:
+            if op.before not in views:
                 self.notes.append(tenant_moves.drop_note(self.design, op.name))
         last_steps = []
         for name in sorted(partitioned):
@@ -642,6 +648,26 @@ class DesignPlanner:
             self.step("validate", "trigger", table, up, down, "SHARE ROW EXCLUSIVE (brief)", "Every write now runs the trigger.",
                       title=f"trigger {op.name} on {table.qualified}")
 
+    def _drop_views(self, views: list[Table]) -> None:
+        """Views the design leaves out of the target (they read keys or tables it replaces), dropped in the contract
+        phase; the down recreates them from their definitions, each after the views it reads."""
+        ordered: list[Table] = []
+        pending = list(views)
+        while pending:
+            ready = [v for v in pending if not any(_mentions(v.view_definition, p.name) for p in pending if p is not v)]
+            ready = ready or pending[:1]  # a cycle cannot exist among views; be safe anyway
+            ordered += ready
+            pending = [v for v in pending if v not in ready]
+        names = ", ".join(v.qualified for v in ordered)
+        drops = [f"DROP {'MATERIALIZED VIEW' if v.kind == 'materialized_view' else 'VIEW'} IF EXISTS {_q(v)};" for v in reversed(ordered)]
+        creates = [f"CREATE {'MATERIALIZED VIEW' if v.kind == 'materialized_view' else 'VIEW'} {_q(v)} AS\n"
+                   f"{(v.view_definition or '').strip().rstrip(';')};" for v in ordered]
+        self.step("contract", "drop-views", None, drops, creates, "ACCESS EXCLUSIVE on each view (catalog-only)",
+                  f"CONTRACT: the design replaces what these views read (see the design notes: they must be rewritten); "
+                  f"queries against them fail until the rewritten views are deployed. The down recreates them as they were "
+                  f"(grants and a materialized view's indexes must be re-applied): {names}.",
+                  title=f"drop the views the design replaces: {names}")
+
     def _distribute(self, statements) -> None:
         """Citus: the distribution calls, in a block that warns and does nothing on a server without Citus
         (a scratch copy, a plain replica) rather than failing the whole migration there."""
@@ -725,6 +751,7 @@ def plan_design(catalog: Catalog, decisions, builder: Builder, today=None):
         name = op.name if op.name not in ("primary_key", "rls", "") else None
         if op.name == "primary_key":
             name = (op.before or op.after).name
+            touched.setdefault(op.table, set()).add(NEW_KEY)
         if name:
             touched.setdefault(op.table, set()).add(name)
     for name in tenant_moves.moved_tables(made):  # its rows leave for tenant schemas: no fix applies to the pool

@@ -18,11 +18,28 @@ from studio.migrate import quarantine
 from studio.migrate.plan import Builder, Left, Step, duration_class
 from studio.migrate.sqltext import column_list, match, qualified_key, unquote
 from studio.sources.ddl_script import split
-from studio.sql import ident, qualified, qualified_name
+from studio.sql import ident, idents, literal, qualified, qualified_name
 
 SHARE_UPDATE = "SHARE UPDATE EXCLUSIVE (reads and writes continue)"
 ACCESS_EXCLUSIVE = "ACCESS EXCLUSIVE (blocks reads and writes while it runs)"
 SHORT_EXCLUSIVE = "ACCESS EXCLUSIVE, catalog-only (milliseconds; waits behind long transactions)"
+
+
+def drop_key_keeping_references(table, key: str) -> str:
+    """The down of a key a fix added. Foreign keys restored meanwhile (by a later step's down) may have bound to
+    this key's index rather than to the equal unique index they had before; they are re-created after the drop,
+    binding to that one again, instead of blocking the drop or being dropped with CASCADE."""
+    index = literal(qualified(table.schema, key))
+    return (
+        "DO $down$\nDECLARE\n    fk record;\n    again text[] := '{}';\n    statement text;\nBEGIN\n"
+        "    FOR fk IN SELECT c.conrelid::regclass AS rel, c.conname, pg_get_constraintdef(c.oid) AS definition\n"
+        f"              FROM pg_constraint c WHERE c.contype = 'f' AND c.conindid = to_regclass({index}) LOOP\n"
+        "        EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', fk.rel, fk.conname);\n"
+        "        again := again || format('ALTER TABLE %s ADD CONSTRAINT %I %s', fk.rel, fk.conname, fk.definition);\n"
+        "    END LOOP;\n"
+        f"    ALTER TABLE {qualified(table.schema, table.name)} DROP CONSTRAINT IF EXISTS {ident(key)};\n"
+        "    FOREACH statement IN ARRAY again LOOP\n        EXECUTE statement;\n    END LOOP;\nEND\n$down$;"
+    )
 SHARE_ROW = "SHARE ROW EXCLUSIVE on both tables, catalog-only (NOT VALID: no scan)"
 ROW_EXCLUSIVE = "ROW EXCLUSIVE (the moved rows only)"
 
@@ -253,18 +270,25 @@ def _alter_table(catalog: Catalog, finding: Finding, table: Table, action: str) 
         return steps
     if m := match(r"ADD\s+CONSTRAINT\s+({I})\s+(UNIQUE|PRIMARY\s+KEY)\s+USING\s+INDEX\s+({I})$", action):
         return [_step(finding, table, "validate", "attach-unique", [alter + action + ";"],
-                      [f"{alter}DROP CONSTRAINT IF EXISTS {ident(unquote(m.group(1)))};"], SHORT_EXCLUSIVE,
+                      [drop_key_keeping_references(table, unquote(m.group(1)))], SHORT_EXCLUSIVE,
                       "Catalog-only: the index was built concurrently before.")]
     if m := match(r"ADD\s+PRIMARY\s+KEY\s*(\([^)]*\))$", action):
         columns = column_list(m.group(1))
         pkey = f"{table.name}_pkey"
+        if table.kind == "partitioned_table":  # no CREATE INDEX CONCURRENTLY, nor PRIMARY KEY USING INDEX, on one
+            return [_step(finding, table, "validate", "primary-key", [f"{alter}ADD CONSTRAINT {ident(pkey)} PRIMARY KEY ({idents(columns)});"],
+                          [drop_key_keeping_references(table, pkey)], ACCESS_EXCLUSIVE,
+                          "PostgreSQL cannot build a partitioned table's index concurrently: each partition's index is built "
+                          "under this lock. Run it in a quiet window, or first build each partition's unique index on these "
+                          "columns CONCURRENTLY: the primary key then attaches them.",
+                          squawk_ignore=(("adding-serial-primary-key-field", "a partitioned table has no concurrent way"),))]
         return [
             _step(finding, table, "validate", "primary-key-index",
                   [f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {ident(pkey)} ON {name} ({', '.join(ident(c) for c in columns)});"],
                   [f"DROP INDEX CONCURRENTLY IF EXISTS {qualified(table.schema, pkey)};"], SHARE_UPDATE,
                   "Builds while writes continue.", transactional=False),
             _step(finding, table, "validate", "primary-key", [f"{alter}ADD CONSTRAINT {ident(pkey)} PRIMARY KEY USING INDEX {ident(pkey)};"],
-                  [f"{alter}DROP CONSTRAINT IF EXISTS {ident(pkey)};"], SHORT_EXCLUSIVE,
+                  [drop_key_keeping_references(table, pkey)], SHORT_EXCLUSIVE,
                   "Catalog-only: the unique index was built concurrently before."),
         ]
     if m := match(r"ADD\s+COLUMN\s+({I})\s+(.+)$", action):
@@ -385,14 +409,14 @@ def _identity_conversion(catalog: Catalog, finding: Finding, sqls: list[str]) ->
     sequence = next((s for s in catalog.sequences if f"{s.schema}.{s.name}" == seq_key), None)
     seq_type = sequence.data_type if sequence else "bigint"
     seq_sql = qualified_name(seq_key)
-    identity_seq = f"pg_get_serial_sequence({_lit(name)}, {_lit(column.name)})::regclass"
+    identity_seq = f"pg_get_serial_sequence({literal(name)}, {literal(column.name)})::regclass"
     down = [
         f"CREATE SEQUENCE IF NOT EXISTS {seq_sql} AS {seq_type};",
         # the old sequence takes over where the identity stopped: no key is handed out twice
-        f"SELECT setval({_lit(seq_sql)}, greatest(1, n), n > 0) FROM (SELECT greatest((SELECT coalesce(max({col}), 0) FROM {name}), "
+        f"SELECT setval({literal(seq_sql)}, greatest(1, n), n > 0) FROM (SELECT greatest((SELECT coalesce(max({col}), 0) FROM {name}), "
         f"coalesce(pg_sequence_last_value({identity_seq}), 0)) AS n) AS position;",
         f"ALTER TABLE {name} ALTER COLUMN {col} DROP IDENTITY IF EXISTS;",
-        f"ALTER TABLE {name} ALTER COLUMN {col} SET DEFAULT nextval({_lit(seq_sql)}::regclass);",
+        f"ALTER TABLE {name} ALTER COLUMN {col} SET DEFAULT nextval({literal(seq_sql)}::regclass);",
     ]
     owner = _owner_column(catalog, sequence.owned_by) if sequence and sequence.owned_by else None
     if owner is not None:  # only a sequence that was owned before gets its owner back
@@ -413,9 +437,3 @@ def _owner_column(catalog: Catalog, owned_by: str) -> tuple[Table, str] | None:
         if owned_by.startswith(prefix) and table.column(owned_by[len(prefix):]):
             return table, owned_by[len(prefix):]
     return None
-
-
-def _lit(text: str) -> str:
-    from studio.sql import literal
-
-    return literal(text)

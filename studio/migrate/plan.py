@@ -91,6 +91,19 @@ class Builder:
 
 
 WHOLE_TABLE = "*"  # in `touched`: the design replaces the whole table (moves its rows to tenant schemas)
+NEW_KEY = "+key"  # in `touched`: the design gives the table another primary key
+
+
+def _references_rekeyed(fix: str, touched: dict[str, set[str]]) -> bool:
+    """A new foreign key to a table whose primary key the design replaces would pin the old key."""
+    import re
+
+    for target in re.findall(r'REFERENCES\s+((?:"(?:[^"]|"")+"|[\w$]+)(?:\.(?:"(?:[^"]|"")+"|[\w$]+))?)', fix):
+        parts = [p[1:-1].replace('""', '"') if p.startswith('"') else p for p in re.findall(r'"(?:[^"]|"")+"|[\w$]+', target)]
+        name = ".".join(parts) if len(parts) == 2 else f"public.{parts[0]}"
+        if NEW_KEY in touched.get(name, ()):
+            return True
+    return False
 
 
 def _superseded(finding, touched: dict[str, set[str]]) -> bool:
@@ -98,7 +111,7 @@ def _superseded(finding, touched: dict[str, set[str]]) -> bool:
     import re
 
     names = touched.get(finding.table, set())
-    if WHOLE_TABLE in names:
+    if WHOLE_TABLE in names or finding.fix and _references_rekeyed(finding.fix, touched):
         return True
     return bool(finding.fix) and any(re.search(rf'(?<![\w$"]){re.escape(n)}(?![\w$"])', finding.fix) for n in names)
 
@@ -107,6 +120,9 @@ def _superseded_reason(finding, touched: dict[str, set[str]]) -> str:
     if WHOLE_TABLE in touched.get(finding.table, ()):
         return ("the design moves this table's rows into tenant schemas and retires it: apply the fix to the template "
                 "(the tenant schemas are copies of it), not to the pooled table")
+    if finding.fix and _references_rekeyed(finding.fix, touched):
+        return ("its foreign key references a table whose primary key the design replaces: add it against the new key "
+                "once the design is in place")
     return "superseded by the design decisions, which change the same object"
 
 

@@ -359,7 +359,8 @@ class SplitReport:
 
     @property
     def ok(self) -> bool:
-        return bool(self.tenants) and all(t.ok for t in self.tenants) and not self.unbalanced()
+        # no tenant rows (an empty or schema-only source) is a complete split of nothing, not a failure
+        return all(t.ok for t in self.tenants) and not self.unbalanced()
 
     def unbalanced(self) -> list[str]:
         """Tenant tables where the rows of every tenant plus the unassigned rows differ from the source's."""
@@ -381,6 +382,8 @@ class SplitReport:
             lines.append("unassigned rows: none (every row of every tenant table belongs to a known tenant)")
         lines += [f"UNBALANCED {u}" for u in self.unbalanced()]
         done = sum(t.status != "failed" for t in self.tenants)
+        if not self.tenants:
+            lines.append("the tenant table has no rows: no tenant database to create")
         lines.append(f"{'split complete' if self.ok else 'split INCOMPLETE'}: {done} of {len(self.tenants)} tenant databases done")
         return "\n".join(lines) + "\n"
 

@@ -55,7 +55,7 @@ from studio.catalog import (
 from studio.catalog import Sequence as SequenceInfo
 from studio.errors import SourceError
 from studio.gc_pause import cyclic_gc_paused
-from studio.sql import literal
+from studio.sql import idents, literal
 
 APPLICATION_NAME = "schema-studio"
 QUERIES = Path(__file__).with_name("queries")
@@ -222,9 +222,11 @@ def query_text(name: str, server_version_num: int = 160000) -> str:
     text = (QUERIES / f"{name}.sql").read_text(encoding="utf-8")
     scope = (QUERIES / "_scope.sql").read_text(encoding="utf-8")
     nulls_not_distinct = "ci.indnullsnotdistinct" if name == "constraints" else "i.indnullsnotdistinct"
+    delete_set_columns = "con.confdelsetcols"  # ON DELETE SET NULL (columns), PostgreSQL 15+
     if server_version_num < 150000:
-        nulls_not_distinct = "false"
-    return text.replace("__SCOPE__", scope.strip()).replace("__NULLS_NOT_DISTINCT__", nulls_not_distinct)
+        nulls_not_distinct, delete_set_columns = "false", "NULL::int2[]"
+    return (text.replace("__SCOPE__", scope.strip()).replace("__NULLS_NOT_DISTINCT__", nulls_not_distinct)
+            .replace("__DELETE_SET_COLUMNS__", delete_set_columns))
 
 
 class _CharBinaryLoader(psycopg.adapt.Loader):
@@ -545,8 +547,8 @@ def _columns(
 
 def _constraints(rows: list[tuple], attributes: _Attributes) -> dict[int, dict[str, object]]:
     out: dict[int, dict[str, object]] = defaultdict(dict)
-    for (relid, name, kind, conkey, ref_table, ref_relid, ref_attnums, ref_columns, on_delete, on_update, match,
-         deferrable, deferred, validated, definition, nulls_not_distinct) in rows:  # fmt: skip
+    for (relid, name, kind, conkey, ref_table, ref_relid, ref_attnums, ref_columns, on_delete, delete_set, on_update,
+         match, deferrable, deferred, validated, definition, nulls_not_distinct) in rows:  # fmt: skip
         cols = _names(attributes, relid, conkey)
         slot = out[relid]
         if kind == "p":
@@ -562,7 +564,7 @@ def _constraints(rows: list[tuple], attributes: _Attributes) -> dict[int, dict[s
                     cols,
                     ref_table,
                     tuple(ref_columns) if ref_columns is not None else _names(attributes, ref_relid, ref_attnums),
-                    _FK_ACTION[on_delete],
+                    _FK_ACTION[on_delete] + (f" ({idents(_names(attributes, relid, delete_set))})" if delete_set else ""),
                     _FK_ACTION[on_update],
                     _FK_MATCH[match],
                     deferrable,

@@ -19,6 +19,7 @@ SELECT con.conrelid,
                  ORDER BY k.ord)
        END,
        con.confdeltype::text,
+       __DELETE_SET_COLUMNS__,
        con.confupdtype::text,
        con.confmatchtype::text,
        con.condeferrable,

@@ -58,3 +58,53 @@ def test_citus_distribution_warns_without_citus():
     export = exported("citus")
     assert any("citus is not installed" in n for n in export.verified.notices)
     assert any(s.name.startswith("distribute") for s in export.plan.steps)
+
+
+def test_uuid_keys_for_existing_integer_keys_are_refused_with_the_way_out():
+    from studio.errors import ConfigError
+
+    decisions = Decisions(key_strategy="uuidv7")
+    with open_source(demo=True) as source, pytest.raises(ConfigError, match=r'uuidv7.*into uuid \(.*keys.strategy = "keep"'):
+        build_export(source, accepted="none", decisions=decisions, decisions_toml=decisions.to_toml(), run_verify=False)
+
+
+EVERYTHING = """
+[tenancy]
+model = "{model}"
+{dedicated}
+[keys]
+strategy = "bigint-identity"
+[[history]]
+table = "catalog.repair_procedures"
+mode = "effective-dated"
+[[history]]
+table = "public.customers"
+mode = "audit-trigger"
+[[partition]]
+table = "public.dtc_occurrences"
+strategy = "range"
+column = "occurred_at"
+interval = "month"
+[[blueprint]]
+name = "diagnostic-codes"
+schema = "public"
+tenancy = "rls"
+[[blueprint]]
+name = "cost-tracking"
+schema = "public"
+tenancy = "rls"
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_every_model_with_keys_history_partitioning_and_blueprints_verifies(model):
+    """All design dimensions at once meet each other: history triggers on tables the tenancy moves, a partitioned
+    table a dedicated tenant's rows leave, blueprint functions over new tables, blueprint tables in dedicated schemas."""
+    from studio.design.decisions import parse
+
+    text = EVERYTHING.format(model=model, dedicated='dedicated_tenants = ["Sierra Fleet"]' if model == "hybrid" else "")
+    decisions = parse(text, f"{model} design")
+    with open_source(demo=True) as source:
+        export = build_export(source, accepted="all", decisions=decisions, decisions_toml=text)
+    assert export.verified.ok, f"{model}:\n{export.verified.text()}"

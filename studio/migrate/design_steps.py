@@ -18,6 +18,7 @@ import re
 
 from studio import ddl
 from studio.catalog import Catalog, Column, PrimaryKey, Table
+from studio.errors import ConfigError
 from studio.migrate import archive, backfill, quarantine, tenant_moves
 from studio.migrate.diff import Op, operations
 from studio.migrate.partition_steps import partition_steps, unsupported
@@ -55,6 +56,7 @@ class DesignPlanner:
         self._fk_downs_first: list[str] = []
         self._fk_downs_last: list[str] = []
         self.key_swap_tables: list[str] = []
+        self.after_key_swap: list[tuple[Table, list]] = []  # new tables' foreign keys to keys the swap creates
         self.column_drops: list[Step] = []  # after every other contract step: their downs need the column back first
         self.progress_needed = False
         self.archive_ready = False
@@ -71,6 +73,7 @@ class DesignPlanner:
     # ------------------------------------------------------------------------------------------
     def run(self) -> None:
         ops = operations(self.current, self.target)
+        _refuse_integer_to_uuid(ops)
         if self.design.setup_sql:
             self._free_sql("expand", "design-setup", self.design.setup_sql)
         partitioned = {op.table for op in ops if op.concern == "partitioning"}
@@ -86,6 +89,7 @@ class DesignPlanner:
         self._functions([op for op in functions if op not in after_tables])
         self._new_tables(new_tables)
         self._functions(after_tables)
+        self._new_table_triggers(new_tables)  # after every function: a trigger's function may read a new table
         moved = tenant_moves.moved_tables(self.design)
         dropped = [op for op in ops if op.concern == "tables" and op.action == "drop" and op.name not in moved]
         views = [op.before for op in dropped if op.before is not None and op.before.kind in ("view", "materialized_view")]
@@ -139,6 +143,8 @@ class DesignPlanner:
                                ("disallowed-unique-constraint", "the down restores the old keys of a rollback in one step"),
                                ("renaming-object", "the new constraints take back the names of the ones they replace"),
                                ("adding-serial-primary-key-field", "the down rebuilds the old primary key of a rollback under lock"))))
+        for table, fks in self.after_key_swap:
+            self._new_table_foreign_keys("contract", table, fks)
         for step in self.column_drops:
             self.builder.add(step)
         tenant_moves.plan_moves(self)  # rows of tables the tenancy model moves (after the key swap: copies get the final shape)
@@ -267,7 +273,6 @@ class DesignPlanner:
                 up.append(f"ALTER TABLE {_q(table)} ENABLE ROW LEVEL SECURITY;")
                 if table.rls_forced:
                     up.append(f"ALTER TABLE {_q(table)} FORCE ROW LEVEL SECURITY;")
-            up += [t.definition.rstrip(";") + ";" for t in table.triggers]
             down = [] if table.partition_of else [f"DROP TABLE IF EXISTS {_q(table)};"]
             self.step("expand", "create-table", table, up, down or [f"-- {table.qualified} goes with its parent"],
                       "none on existing tables (a new table)", "None: nothing uses it yet.",
@@ -277,13 +282,43 @@ class DesignPlanner:
                                      *_TARGET_TYPES))
         for table in tables:
             if table.is_stored and not table.partition_of and table.foreign_keys:
-                self.step("expand", "foreign-keys-of-new-table", table,
-                          [ddl.add_foreign_key(table, fk, not_valid=False) for fk in table.foreign_keys],
-                          [f"ALTER TABLE {_q(table)} DROP CONSTRAINT IF EXISTS {ident(fk.name)};" for fk in table.foreign_keys],
-                          "SHARE ROW EXCLUSIVE on the referenced tables (the new table is empty: no scan)",
-                          "None: the new table is empty.",
-                          squawk_ignore=(("constraint-missing-not-valid", "the table is new and empty: validation reads no row"),
-                                         ("adding-foreign-key-constraint", "the table is new and empty: no scan, the lock is brief")))
+                now = [fk for fk in table.foreign_keys if self._referenced_key_exists(fk)]
+                later = [fk for fk in table.foreign_keys if fk not in now]
+                if now:
+                    self._new_table_foreign_keys("expand", table, now)
+                if later:  # the key they reference is built, or gets its new type, at the key swap
+                    self.after_key_swap.append((table, later))
+
+    def _new_table_triggers(self, tables: list[Table]) -> None:
+        for table in tables:
+            if table.is_stored and table.triggers:
+                self.step("expand", "triggers-of-new-table", table, [t.definition.rstrip(";") + ";" for t in table.triggers],
+                          [f"DROP TRIGGER IF EXISTS {ident(t.name)} ON {_q(table)};" for t in table.triggers],
+                          "SHARE ROW EXCLUSIVE on the new table", "None: the table is new.")
+
+    def _referenced_key_exists(self, fk) -> bool:
+        """Does the current schema already have the referenced key, with the target's column types?"""
+        before, after = self.current.table(fk.ref_table), self.target.table(fk.ref_table)
+        if before is None:
+            return True  # a new table: created, with its keys, before any foreign key
+        columns = set(fk.ref_columns)
+        keys = [k.columns for k in (before.primary_key, *before.uniques) if k] + [
+            i.column_keys for i in before.indexes if i.unique and not i.predicate and i.valid]
+        same_types = all(
+            before.column(c) is not None and after.column(c) is not None and before.column(c).type == after.column(c).type
+            for c in fk.ref_columns
+        )
+        return same_types and any(set(k) == columns for k in keys)
+
+    def _new_table_foreign_keys(self, phase: str, table: Table, fks) -> None:
+        self.step(phase, "foreign-keys-of-new-table", table,
+                  [ddl.add_foreign_key(table, fk, not_valid=False) for fk in fks],
+                  [f"ALTER TABLE {_q(table)} DROP CONSTRAINT IF EXISTS {ident(fk.name)};" for fk in fks],
+                  "SHARE ROW EXCLUSIVE on the referenced tables (the new table is empty: no scan)",
+                  "The new table is empty; written meanwhile, it is checked now." if phase == "contract" else
+                  "None: the new table is empty.",
+                  squawk_ignore=(("constraint-missing-not-valid", "the table is new and empty: validation reads no row"),
+                                 ("adding-foreign-key-constraint", "the table is new and empty: no scan, the lock is brief")))
 
     # columns: expand, backfill, cleanse, validate -----------------------------------------------
     def _columns(self, table: Table, ops: list[Op]) -> None:
@@ -737,6 +772,19 @@ def _follows_partitioning(op: Op, partitioned: set[str]) -> bool:
     return op.table in partitioned
 
 
+def _refuse_integer_to_uuid(ops: list[Op]) -> None:
+    """Existing integer keys turned into uuid (keys.strategy = "uuidv7") change every referencing column with their
+    key and rewrite each table under its lock: no lock-safe plan is generated for that; say so instead of failing later."""
+    converted = [f"{op.table}.{op.name}" for op in ops if op.concern == "columns" and op.action == "change"
+                 and op.before.type in ("smallint", "integer", "bigint") and op.after.type == "uuid"]
+    if converted:
+        raise ConfigError(
+            f'keys.strategy = "uuidv7" turns {len(converted)} existing integer key and foreign-key columns into uuid '
+            f"({', '.join(converted[:3])}{', ...' if len(converted) > 3 else ''}), which no lock-safe migration does in "
+            'place: plan the migration with keys.strategy = "keep" or "bigint-identity", or build the new schema from '
+            "schema/target.sql (schema-studio design) and copy the data into it")
+
+
 def plan_design(catalog: Catalog, decisions, builder: Builder, today=None):
     from studio.design.apply import design
 
@@ -765,7 +813,9 @@ def _no_design(decisions) -> bool:
 
 
 def _names_any(definition: str, tables: list[Table]) -> bool:
-    return any(f"{t.schema}.{t.name}" in definition or qualified(t.schema, t.name) in definition for t in tables)
+    """Does the text name one of the tables, qualified or (on the search path) bare?"""
+    return any(f"{t.schema}.{t.name}" in definition or qualified(t.schema, t.name) in definition
+               or _mentions(definition, t.name) or _mentions(definition, ident(t.name)) for t in tables)
 
 
 def _mentions(text: str | None, name: str) -> bool:

@@ -111,8 +111,10 @@ class PartitionFlow:
         self.old_columns = [c for c in self.columns if self.old.column(c) is not None]
         # foreign keys naming a key the design builds later (a tenant-wide key) join the copy after the key swap
         self.later_fks = [fk for fk in self.new.foreign_keys if not _is_key(self.current, fk.ref_table, fk.ref_columns)]
-        # the table's own foreign keys on keys the design drops go at the swap (the key swap needs them gone)
-        self.stale_fks = [fk for fk in self.old.foreign_keys if not _is_key(self.target, fk.ref_table, fk.ref_columns)]
+        # the old table's own foreign keys go at the swap: from then on it is a rollback copy, written by the sync
+        # trigger from the live table, whose own foreign keys check every row; its own would only block what the
+        # plan does to the parents later (the key swap dropping keys they name, a tenant move deleting parent rows)
+        self.stale_fks = list(self.old.foreign_keys)
         self.partitions = [t for t in self.target.tables if t.partition_of == self.name]
         self.incoming = [(t, fk) for t in self.current.tables if t.qualified != self.name
                          for fk in t.foreign_keys if fk.ref_table == self.name]

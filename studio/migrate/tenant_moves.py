@@ -902,16 +902,19 @@ def counted(url: str, moves: Moves, original: Catalog) -> dict[str, int]:
             table = original.table(name)
             if table is None or table.kind == "partitioned_table":
                 continue
-            total = 0
-            here = qualified(table.schema, table.name)
-            if conn.execute("SELECT to_regclass(%s)", (here,)).fetchone()[0] is not None:
-                total += conn.execute(f"SELECT count(*) FROM ONLY {here}").fetchone()[0]
-            for schema in schemas:
-                there = qualified(schema, moves.local(name))
-                if conn.execute("SELECT to_regclass(%s)", (there,)).fetchone()[0] is not None:
-                    total += conn.execute(f"SELECT count(*) FROM ONLY {there}").fetchone()[0]
-            out[name] = total
+            relations = [qualified(table.schema, table.name)] + [qualified(schema, moves.local(name)) for schema in schemas]
+            out[name] = sum(_rows(conn, relation) for relation in relations)
     return out
+
+
+def _rows(conn, relation: str) -> int:
+    """Rows of a relation if it exists: with its partitions when it is partitioned (a design may partition the copies),
+    without classic inheritance children (they are counted as tables of their own)."""
+    kind = conn.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", (relation,)).fetchone()
+    if kind is None:
+        return 0
+    only = "" if kind[0] in ("p", b"p") else "ONLY "
+    return conn.execute(f"SELECT count(*) FROM {only}{relation}").fetchone()[0]
 
 
 def _as_template(table: Table, schema: str, templates: dict[str, Table]) -> Table:
@@ -940,8 +943,9 @@ def separate_copies(design, migrated: Catalog) -> tuple[Catalog, list[str]]:
         from studio.design.tenancy import TEMPLATE_SCHEMA
 
         sources = [t for t in target.stored_tables if t.schema == TEMPLATE_SCHEMA]
-    else:
-        sources = [t for t in target.stored_tables if t.qualified in set(moves.tables.values())]
+    else:  # what provision_dedicated_tenant() copies: every pooled tenant table (blueprints' too) and its partitions
+        pooled = set(design.scope.tables) if design.scope else set(moves.tables.values())
+        sources = [t for t in target.stored_tables if t.qualified in pooled or t.partition_of in pooled]
     # provisioning copies by CREATE TABLE ... LIKE, which carries no row level security or policies
     templates = {t.name: dataclasses.replace(t, policies=(), rls_enabled=False, rls_forced=False) for t in sources}
     # an index the pool holds INVALID (a failed CONCURRENTLY build) is built valid in the new, empty tables

@@ -33,3 +33,18 @@ def test_build_verify_and_download_the_bundle(page):
     assert "MANIFEST" in names and "README.md" in names
     assert any(n.startswith("migrations/") and n.endswith(".up.sql") for n in names)
     page.screenshot(path=str(screenshot_path("export")), full_page=False)
+
+
+def test_a_design_no_plan_can_carry_out_says_why_in_one_line(page):
+    """uuidv7 over the demo's integer keys: the Export page names the problem and the way out, no traceback."""
+    page.locator("[data-testid='stSidebarNav']").get_by_role("link", name="Design").click()
+    wait_for_app(page)
+    page.get_by_test_id("stRadio").filter(has_text="Surrogate keys").get_by_text("uuidv7", exact=True).click()
+    wait_for_app(page)
+    page.locator("[data-testid='stSidebarNav']").get_by_role("link", name="Export").click()
+    wait_for_app(page)
+    page.get_by_role("button", name="Build and verify the bundle").click()
+    wait_for_app(page)
+    page.get_by_text('keys.strategy = "uuidv7" turns', exact=False).first.wait_for()
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.get_by_role("button", name="Download bundle.zip").count() == 0

@@ -11,14 +11,9 @@ from studio.design.decisions import Decisions, Tenancy
 from studio.migrate.export import build_export
 from studio.sources import open_source
 from tests.conftest import corpus_file
+from tests.test_migrate_models import MODELS as DEMO_MODELS
 
-MODELS = {
-    "rls": Tenancy(model="rls"),
-    "schema-per-tenant": Tenancy(model="schema-per-tenant"),
-    "database-per-tenant": Tenancy(model="database-per-tenant"),
-    "hybrid": Tenancy(model="hybrid", dedicated_tenants=("first",)),
-    "citus": Tenancy(model="citus"),
-}
+MODELS = {**DEMO_MODELS, "hybrid": Tenancy(model="hybrid", dedicated_tenants=("first",))}
 CASES = [(f, m) for f in ("coder-dump.sql", "graphile-starter-schema.sql") for m in MODELS]
 CASES += [("lago-api-structure.sql", "rls"), ("lago-api-structure.sql", "schema-per-tenant")]
 

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from studio.bundle import read_bundle
 from studio.design.decisions import Decisions, Partition
 from studio.migrate.phases import render
 from studio.migrate.plan import build_plan
-from studio.verify import ScriptFailed, model_differences, run_script
+from studio.verify import model_differences, run_script
+from tests.interrupt import interrupted
 
 DEMO_CASES = {
     "range": Partition("public.dtc_occurrences", "range", "occurred_at", "month"),
@@ -76,33 +74,6 @@ HELD_KEY = 9000  # in the second batch: the copy stops there once the first batc
 ROWS = "SELECT id, kind, happened_on, body FROM {} ORDER BY id"
 
 
-def _interrupted(db, script) -> None:
-    holder = psycopg.connect(db.url)
-    holder.execute("SELECT 1 FROM events WHERE id = %s FOR UPDATE", (HELD_KEY,))
-    failure: list[Exception] = []
-
-    def run():
-        try:
-            run_script(db.url, script.up, script.up_name, [])
-        except ScriptFailed as exc:
-            failure.append(exc)
-
-    worker = threading.Thread(target=run)
-    worker.start()
-    try:
-        for _ in range(600):
-            waiting = db.query("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DO $backfill$%'")
-            if waiting:
-                db.query("SELECT pg_cancel_backend(%s)", (waiting[0][0],))
-                break
-            time.sleep(0.05)
-        worker.join(60)
-    finally:
-        holder.rollback()
-        holder.close()
-    assert failure, "the copy was not interrupted"
-
-
 def test_writes_before_during_and_after_the_swap_survive_both_ways(scratch_db):
     db = scratch_db
     db.execute(SCHEMA)
@@ -118,7 +89,7 @@ def test_writes_before_during_and_after_the_swap_survive_both_ways(scratch_db):
     db.execute("""INSERT INTO events (kind, happened_on, body) VALUES ('new', '2024-02-01', 'before the copy');
                   UPDATE events SET body = 'changed' WHERE id = 5; DELETE FROM events WHERE id = 7;
                   UPDATE events SET happened_on = '2025-03-03' WHERE id = 100""")
-    _interrupted(db, copy)
+    interrupted(db, copy, "SELECT 1 FROM events WHERE id = %s FOR UPDATE", (HELD_KEY,))
     done = db.query("SELECT rows_done, finished_at FROM schema_studio_migration.progress")[0]
     assert done[1] is None and 0 < done[0] < 12000, done
     db.execute("""UPDATE events SET body = 'changed after its batch' WHERE id = 10; DELETE FROM events WHERE id = 11000;

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-import time
-
-import psycopg
 import pytest
 
 from studio.design.decisions import Decisions, Tenancy
 from studio.migrate.phases import render
 from studio.migrate.plan import build_plan
-from studio.verify import ScriptFailed, model_differences, run_script
+from studio.verify import model_differences, run_script
+from tests.interrupt import interrupted
 
 SCHEMA = """
 CREATE TABLE tenants (id bigint PRIMARY KEY, name text NOT NULL);
@@ -50,30 +47,7 @@ def _run_until(url: str, scripts, last) -> list[str]:
 def _interrupt(db, backfill) -> list[str]:
     """Run the backfill while another session holds a row lock on a later key, then cancel it."""
     notices: list[str] = []
-    holder = psycopg.connect(db.url)
-    holder.execute("SELECT 1 FROM order_notes WHERE id = %s FOR UPDATE", (HELD_KEY,))
-    failure: list[Exception] = []
-
-    def run():
-        try:
-            run_script(db.url, backfill.up, backfill.up_name, notices)
-        except ScriptFailed as exc:
-            failure.append(exc)
-
-    worker = threading.Thread(target=run)
-    worker.start()
-    try:
-        for _ in range(600):  # wait until the backfill waits for the held row
-            waiting = db.query("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DO $backfill$%'")
-            if waiting:
-                db.query("SELECT pg_cancel_backend(%s)", (waiting[0][0],))
-                break
-            time.sleep(0.05)
-        worker.join(60)
-    finally:
-        holder.rollback()
-        holder.close()
-    assert failure, "the backfill was not interrupted"
+    interrupted(db, backfill, "SELECT 1 FROM order_notes WHERE id = %s FOR UPDATE", (HELD_KEY,), notices)
     return notices
 
 

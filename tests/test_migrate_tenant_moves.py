@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from studio.bundle import read_bundle
@@ -17,8 +14,9 @@ from studio.migrate.export import build_export
 from studio.migrate.phases import render
 from studio.migrate.plan import build_plan
 from studio.sources import open_source
-from studio.verify import ScriptFailed, model_differences, run_script
+from studio.verify import model_differences, run_script
 from tests.conftest import corpus_file
+from tests.interrupt import interrupted
 
 SCHEMA_PER_TENANT = Decisions(tenancy=Tenancy(model="schema-per-tenant"))
 
@@ -163,34 +161,6 @@ def _apply(db, scripts, notices: list[str]) -> None:
         run_script(db.url, script.up, script.up_name, notices)
 
 
-def _interrupted(db, script, holder_sql: str) -> None:
-    """Run `script` while another session holds a conflicting uncommitted row in a copy; cancel it once it waits."""
-    holder = psycopg.connect(db.url)
-    holder.execute(holder_sql)
-    failure: list[Exception] = []
-
-    def run():
-        try:
-            run_script(db.url, script.up, script.up_name, [])
-        except ScriptFailed as exc:
-            failure.append(exc)
-
-    worker = threading.Thread(target=run)
-    worker.start()
-    try:
-        for _ in range(600):  # wait until the move waits for the held row, then cancel it
-            waiting = db.query("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DO $move$%'")
-            if waiting:
-                db.query("SELECT pg_cancel_backend(%s)", (waiting[0][0],))
-                break
-            time.sleep(0.05)
-        worker.join(60)
-    finally:
-        holder.rollback()
-        holder.close()
-    assert failure and "canceling statement" in str(failure[0]), "the move was not interrupted"
-
-
 def test_interrupted_hybrid_move_resumes_and_downs_bring_the_rows_back(scratch_db):
     scratch_db.execute(POOL)
     catalog = scratch_db.catalog()
@@ -201,7 +171,7 @@ def test_interrupted_hybrid_move_resumes_and_downs_bring_the_rows_back(scratch_d
     notices: list[str] = []
     _apply(scratch_db, scripts[: scripts.index(move)], notices)
     # beta (second by schema name) is blocked by an uncommitted row of its own copy: acme commits, beta is cancelled
-    _interrupted(scratch_db, move, "INSERT INTO tenant_beta.orders (id, tenant_id, total) "
+    interrupted(scratch_db, move, "INSERT INTO tenant_beta.orders (id, tenant_id, total) "
                                    "SELECT id, tenant_id, total FROM public.orders WHERE tenant_id = 2 ORDER BY id DESC LIMIT 1")
     assert _counts(scratch_db, " WHERE tenant_id = 1") == dict.fromkeys(TABLES, 0), "acme moved in its own transaction"
     assert _counts(scratch_db, " WHERE tenant_id = 2") == _counts(scratch_db, " WHERE tenant_id = 3"), "beta untouched"
@@ -229,7 +199,7 @@ def test_interrupted_schema_per_tenant_copy_resumes_with_counts_equal(scratch_db
     notices: list[str] = []
     _apply(scratch_db, scripts[: scripts.index(copy)], notices)
     held = 25000  # a row of tenant acme's copy held by another session: the copy stops in the batch that holds it
-    _interrupted(scratch_db, copy, f"INSERT INTO tenant_acme_1.orders (id, tenant_id, total) VALUES ({held - held % 3}, 1, 0)")
+    interrupted(scratch_db, copy, f"INSERT INTO tenant_acme_1.orders (id, tenant_id, total) VALUES ({held - held % 3}, 1, 0)")
     last_key, done, finished = scratch_db.query(
         "SELECT last_key, rows_done, finished_at FROM schema_studio_migration.progress WHERE step LIKE 'move public.orders -> tenant_acme_1'")[0]
     assert finished is None and 0 < done < 10000 and int(last_key.strip("[]")) < held, "stopped half-way, earlier batches committed"

@@ -98,12 +98,9 @@ def _references_rekeyed(fix: str, touched: dict[str, set[str]]) -> bool:
     """A new foreign key to a table whose primary key the design replaces would pin the old key."""
     import re
 
-    for target in re.findall(r'REFERENCES\s+((?:"(?:[^"]|"")+"|[\w$]+)(?:\.(?:"(?:[^"]|"")+"|[\w$]+))?)', fix):
-        parts = [p[1:-1].replace('""', '"') if p.startswith('"') else p for p in re.findall(r'"(?:[^"]|"")+"|[\w$]+', target)]
-        name = ".".join(parts) if len(parts) == 2 else f"public.{parts[0]}"
-        if NEW_KEY in touched.get(name, ()):
-            return True
-    return False
+    from studio.migrate.sqltext import QNAME, qualified_key
+
+    return any(NEW_KEY in touched.get(qualified_key(target), ()) for target in re.findall(rf"REFERENCES\s+({QNAME})", fix, re.I))
 
 
 def _superseded(finding, touched: dict[str, set[str]]) -> bool:

@@ -317,8 +317,8 @@ def _export_snapshot(conn: psycopg.Connection) -> str | None:
 
 
 class _Results(dict):
-    """Query results by name. One another connection reads is waited for when first used, so
-    assembling the columns overlaps the other readers' queries. A result of None means that
+    """Query results by name. A result another connection reads is waited for when first used,
+    so assembling the columns overlaps the other readers' queries. A result of None means that
     connection could not be opened: the main connection reads it then."""
 
     def __init__(self, rows: dict, pending: dict[str, Future], read_here):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import screenshot_path, wait_for_app
+from tests.browser.conftest import APP_TIMEOUT_MS, screenshot_path, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +37,8 @@ def test_switching_tenancy_changes_the_ddl_preview(page):
     add.wait_for()  # the expander is open: the button is this blueprint's own
     add.click()
     wait_for_app(page)
-    page.get_by_text("audit-trail added to the design").wait_for()
+    # the click's rerun designs schema-per-tenant with the blueprint: slow on a loaded 2-core CI machine
+    page.get_by_text("audit-trail added to the design").wait_for(timeout=APP_TIMEOUT_MS)
     page.screenshot(path=str(screenshot_path("design_gallery")), full_page=False)
     page.get_by_role("tab", name="Design").first.click()
     assert "CREATE TABLE tenant_template.audit_log" in page.locator("[data-testid='stCode']").first.inner_text()

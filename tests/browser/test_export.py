@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import screenshot_path, wait_for_app
+from tests.browser.conftest import APP_TIMEOUT_MS, screenshot_path, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -45,6 +45,6 @@ def test_a_design_no_plan_can_carry_out_says_why_in_one_line(page):
     wait_for_app(page)
     page.get_by_role("button", name="Build and verify the bundle").click()
     wait_for_app(page)
-    page.get_by_text('keys.strategy = "uuidv7" turns', exact=False).first.wait_for()
+    page.get_by_text('keys.strategy = "uuidv7" turns', exact=False).first.wait_for(timeout=APP_TIMEOUT_MS)
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.get_by_role("button", name="Download bundle.zip").count() == 0

@@ -101,6 +101,8 @@ def test_demo_hybrid_moves_a_dedicated_tenant_through_the_shops_users_cycle(hybr
     moved = [n for n in result.notices if "moved tenant 1 into tenant_northwind_repair" in n]
     assert moved and '"public.shops": 3' in moved[0] and '"public.users": 5' in moved[0], result.notices
     assert any("dedicated tenant nobody: no row of public.tenants matches it" in n for n in result.notices)
+    assert any("on the scratch copy: dedicated tenant nobody: no row" in n for n in hybrid_export.plan.notes)
+    assert "dedicated tenant nobody: no row" in read_bundle(hybrid_export.data)["README.md"].decode()
     assert any("'Northwind Repair' is not a schema name" in n and "'northwind_repair'" in n for n in hybrid_export.plan.notes)
     held = [n for n in result.notices if "the dedicated schema cannot take moved to the quarantine" in n]
     assert held, "the demo's duplicate invoice numbers (an INVALID unique index in the pool) cannot enter a valid one"

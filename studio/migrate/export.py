@@ -89,12 +89,24 @@ def build_export(source, *, accepted="all", decisions=None, decisions_toml: str 
                                            run_verify=True, workspace=workspace, verify_source=verify_source, progress=progress),
                               not_cleared, report)
         target = verified.migrated or catalog
+        plan = _with_what_the_rows_said(plan, verified)
+        files["plan.json"] = plan_json(plan)
     files["schema/target.sql"] = ddl.render(target)
     files["erd/target.svg"] = _erd(target, "svg")
     files["erd/target.mmd"] = _erd(target, "mermaid")
     files["README.md"] = readme(plan, source.label, verified, run_verify)
     say("writing the bundle", 0.98)
     return Export(plan, write_bundle(files), verified, files)
+
+
+def _with_what_the_rows_said(plan: Plan, verified: VerifyResult) -> Plan:
+    """Facts only the rows tell (a dedicated tenant no tenant row matches), seen on the scratch copy, join the notes."""
+    import dataclasses
+
+    said = dict.fromkeys(n.split(": ", 1)[-1] for n in verified.notices if "dedicated tenant" in n and "matches it" in n)
+    if not said:
+        return plan
+    return dataclasses.replace(plan, notes=(*plan.notes, *(f"on the scratch copy: {n}" for n in said)))
 
 
 def _accepted(report, accepted):

@@ -277,7 +277,9 @@ def test_cli_split_of_the_demo(tmp_path, capsys):
         assert out.count("counts match") == 3 and "split complete: 3 of 3" in out
 
 
-def test_verify_runs_the_split_of_a_database_per_tenant_bundle(tmp_path):
+def test_verify_runs_the_split_of_a_database_per_tenant_bundle(tmp_path, monkeypatch):
+    from psycopg import conninfo
+
     from studio.cli import main
     from studio.verify import verify
 
@@ -285,17 +287,23 @@ def test_verify_runs_the_split_of_a_database_per_tenant_bundle(tmp_path):
     decisions.write_text(DEMO_DECISIONS)
     bundle = tmp_path / "bundle.zip"
     assert main(["export", "--demo", "--fix", "none", "--decisions", str(decisions), "--no-verify", "-o", str(bundle)]) == 0
-    with embedded.connect() as conn:
-        before = {n for (n,) in conn.execute("SELECT datname FROM pg_database")}
+    targets: list[str] = []  # this verify's own scratch databases (other tests split the demo at the same time)
+    real_split = tenant_split.split
+
+    def recording_split(source_url, plan, target_template, **kwargs):
+        targets.append(conninfo.conninfo_to_dict(target_template)["dbname"].replace(tenant_split.PLACEHOLDER, ""))
+        return real_split(source_url, plan, target_template, **kwargs)
+
+    monkeypatch.setattr(tenant_split, "split", recording_split)
     result = verify(bundle, demo=True)
     checks = {c.name: c for c in result.checks}
     split_check = checks[tenant_split.CHECK_NAME]
     assert split_check.ok, split_check.detail
     assert "3 tenant databases" in split_check.detail and "0 rows unassigned" in split_check.detail
+    assert len(targets) == 1 and targets[0].startswith("studio_scratch_")
     with embedded.connect() as conn:
-        new = {n for (n,) in conn.execute("SELECT datname FROM pg_database")} - before  # other tests' come and go
-    slugs = ("_control_plane", *_tenant_ids(embedded.admin_url(demo_database())))
-    assert not [n for n in new if n.endswith(slugs)]  # the split's scratch databases are dropped
+        left = conn.execute("SELECT datname FROM pg_database WHERE starts_with(datname, %s)", (targets[0],)).fetchall()
+    assert not left  # the split's scratch databases are dropped
     import zipfile
 
     readme = zipfile.ZipFile(bundle).read("README.md").decode()

@@ -249,9 +249,9 @@ def _check_design_target(result: VerifyResult, files: dict, plan: dict, original
         result.add("migrated schema equals the design target", False, f"the design cannot be computed: {exc}")
         return
     target = made.target
-    from studio.migrate import tenant_moves
+    from studio.migrate import tenant_copies
 
-    migrated, copies = tenant_moves.separate_copies(made, migrated)  # tenant schemas compare with their template
+    migrated, copies = tenant_copies.separate_copies(made, migrated)  # tenant schemas compare with their template
     found = target_check.differences(target, migrated) + copies
     excused = target_check.unplanned_tables(plan.get("notes", []), target)
     excused |= {t for step in plan["steps"] if step["fixes"] for t in step["tables"]}
@@ -302,12 +302,12 @@ def verify(bundle: bytes | str | Path, *, demo: bool = False, ddl: str | Path | 
         still = [k for k in plan["fixed"] if k in remaining]
         result.add("claimed fixes are gone", not still, f"still found: {', '.join(still)}" if still else f"{len(plan['fixed'])} findings fixed")
         _check_design_target(result, files, plan, original, migrated)
-        from studio.migrate import tenant_moves
+        from studio.migrate import tenant_copies
 
-        moves = tenant_moves.for_bundle(files, plan, original)  # rows of moved tables count in their tenant copies
+        moves = tenant_copies.for_bundle(files, plan, original)  # rows of moved tables count in their tenant copies
         after = row_counts(scratch.admin_url, original, skip=set(moves.tables) if moves else frozenset())
         if moves:
-            after.update(tenant_moves.counted(scratch.admin_url, moves, original))
+            after.update(tenant_copies.counted(scratch.admin_url, moves, original))
         moved = quarantined(scratch.admin_url)
         lost = [f"{t}: {n} before, {after.get(t, 0)} after + {moved.get(t, 0)} quarantined"
                 for t, n in counts.items() if after.get(t, 0) + moved.get(t, 0) != n]

@@ -26,7 +26,6 @@ A hybrid dedicated tenant name matches the tenant row whose cleaned slug, or who
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -863,109 +862,6 @@ def plan_moves(planner) -> set[str]:
                 f"hybrid: dedicated tenant {name!r} is not a schema name (lower-case letters, digits, underscores): "
                 + (f"planned as {clean_name(name)!r}" if clean_name(name) else "it has none of those, so it is left out"))
     return set()
-
-
-# verification -------------------------------------------------------------------------------------
-
-
-def for_bundle(files: dict, plan: dict, original: Catalog):
-    """The design and its moves, recomputed from the bundle's design.toml (None without moving tables)."""
-    import datetime as dt
-
-    from studio.design.apply import design
-    from studio.design.decisions import parse
-    from studio.errors import StudioError
-
-    text = files.get("design.toml", b"").decode()
-    if not text.strip():
-        return None
-    decisions = parse(text, "design.toml in the bundle")
-    if decisions.tenancy.model not in MODELS:
-        return None
-    day = dt.date.fromisoformat(plan["design_day"]) if plan.get("design_day") else None
-    try:
-        made = design(original, decisions, today=day)
-    except StudioError:
-        return None
-    return moves_of(made)
-
-
-def counted(url: str, moves: Moves, original: Catalog) -> dict[str, int]:
-    """Rows of each moved table: where it stands (the pool; a retired copy is not counted) plus every tenant copy."""
-    import psycopg
-
-    out: dict[str, int] = {}
-    with psycopg.connect(url, autocommit=True) as conn:
-        mapped = conn.execute("SELECT to_regclass(%s)", (f"{backfill.SCHEMA}.{MAPPING}",)).fetchone()[0]
-        schemas = [r[0] for r in conn.execute(f"SELECT schema_name FROM {mapping_table()}").fetchall()] if mapped else []
-        for name in moves.tables:
-            table = original.table(name)
-            if table is None or table.kind == "partitioned_table":
-                continue
-            relations = [qualified(table.schema, table.name)] + [qualified(schema, moves.local(name)) for schema in schemas]
-            out[name] = sum(_rows(conn, relation) for relation in relations)
-    return out
-
-
-def _rows(conn, relation: str) -> int:
-    """Rows of a relation if it exists: with its partitions when it is partitioned (a design may partition the copies),
-    without classic inheritance children (they are counted as tables of their own)."""
-    kind = conn.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", (relation,)).fetchone()
-    if kind is None:
-        return 0
-    only = "" if kind[0] in ("p", b"p") else "ONLY "
-    return conn.execute(f"SELECT count(*) FROM {only}{relation}").fetchone()[0]
-
-
-def _as_template(table: Table, schema: str, templates: dict[str, Table]) -> Table:
-    """A tenant copy spelled as its template table, so the two compare by meaning."""
-    def repoint(name: str | None) -> str | None:
-        if name and name.split(".", 1)[0] == schema and name.split(".", 1)[1] in templates:
-            return templates[name.split(".", 1)[1]].qualified
-        return name
-
-    template = templates[table.name]
-    fks = tuple(dataclasses.replace(fk, ref_table=repoint(fk.ref_table)) for fk in table.foreign_keys)
-    return dataclasses.replace(table, schema=template.schema, foreign_keys=fks, partition_of=repoint(table.partition_of))
-
-
-def separate_copies(design, migrated: Catalog) -> tuple[Catalog, list[str]]:
-    """The migrated model without the tenant schemas and the retired tables; each tenant copy compared with its template."""
-    from studio.migrate import target_check
-
-    moves = moves_of(design)
-    if moves is None:
-        return migrated, []
-    target = design.target
-    known = set(target.schema_names)
-    created = set(re.findall(r"CREATE TABLE ([\w.]+) \(", "\n".join(design.extra_sql)))
-    if moves.retires:
-        from studio.design.tenancy import TEMPLATE_SCHEMA
-
-        sources = [t for t in target.stored_tables if t.schema == TEMPLATE_SCHEMA]
-    else:  # what provision_dedicated_tenant() copies: every pooled tenant table (blueprints' too) and its partitions
-        pooled = set(design.scope.tables) if design.scope else set(moves.tables.values())
-        sources = [t for t in target.stored_tables if t.qualified in pooled or t.partition_of in pooled]
-    # provisioning copies by CREATE TABLE ... LIKE, which carries no row level security or policies
-    templates = {t.name: dataclasses.replace(t, policies=(), rls_enabled=False, rls_forced=False) for t in sources}
-    # an index the pool holds INVALID (a failed CONCURRENTLY build) is built valid in the new, empty tables
-    invalid = {(t.name, i.keys, i.unique) for t in sources for i in t.indexes if not i.valid}
-    kept, failures = [], []
-    for table in migrated.tables:
-        if table.schema == RETIRED_SCHEMA or table.qualified in created:
-            continue
-        table = dataclasses.replace(table, indexes=tuple(i for i in table.indexes if (table.name, i.keys, i.unique) not in invalid))
-        if table.schema in known or not table.schema.startswith(PREFIX):
-            kept.append(table)
-            continue
-        if not table.is_stored:
-            continue
-        if table.name not in templates:
-            failures.append(f"{table.qualified}: a tenant schema holds a table the template does not have")
-            continue
-        spelled = _as_template(table, table.schema, templates)
-        failures += [f"{table.schema}: {d}" for d in target_check.table_differences(templates[table.name], spelled)]
-    return dataclasses.replace(migrated, tables=tuple(kept)), failures
 
 
 def moved_tables(design) -> set[str]:

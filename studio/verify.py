@@ -223,30 +223,51 @@ def _about(difference: str) -> str:
     return _about(rest.strip()) if "." not in head and rest else head
 
 
-def _check_design_target(result: VerifyResult, files: dict, plan: dict, original: Catalog, migrated: Catalog) -> None:
+def _apply(result: VerifyResult, url: str, files: dict, names: list[str], direction: str, say, start: float, span: float) -> bool:
+    """Run the up (or down) scripts in order, stopping at the first that fails; records the check either way."""
+    try:
+        for i, name in enumerate(names):
+            say(f"{direction} {name}", start + span * i / max(len(names), 1))
+            run_script(url, files[name].decode(), name, result.notices)
+    except ScriptFailed as exc:
+        return result.add(f"every {direction} script applies", False, str(exc))
+    return result.add(f"every {direction} script applies", True, f"{len(names)} scripts")
+
+
+def _bundle_design(files: dict, plan: dict, original: Catalog):
+    """The design of the bundle's design.toml over the original model: (design, None), (None, why it cannot be
+    computed), or (None, None) when the bundle carries no design. Computed once for every check that needs it."""
+    import datetime as dt
+
+    from studio.design.apply import design
+    from studio.design.decisions import parse
+    from studio.migrate.design_steps import _no_design
+
+    text = files.get("design.toml", b"").decode()
+    if not text.strip():
+        return None, None
+    decisions = parse(text, "design.toml in the bundle")
+    if _no_design(decisions):
+        return None, None
+    day = dt.date.fromisoformat(plan["design_day"]) if plan.get("design_day") else None
+    try:
+        return design(original, decisions, today=day), None
+    except StudioError as exc:
+        return None, str(exc)
+
+
+def _check_design_target(result: VerifyResult, plan: dict, made, error: str | None, migrated: Catalog) -> None:
     """With design decisions in the bundle, the migrated schema must be the design's target model.
 
     Differences on tables an accepted fix also changes (checked by "claimed fixes are gone"), or
     that the plan says it leaves to a person, are reported as notes, not failures.
     """
-    import datetime as dt
-
-    from studio.design.apply import design
-    from studio.design.decisions import parse
     from studio.migrate import target_check
-    from studio.migrate.design_steps import _no_design
 
-    text = files.get("design.toml", b"").decode()
-    if not text.strip():
+    if error is not None:
+        result.add("migrated schema equals the design target", False, f"the design cannot be computed: {error}")
         return
-    decisions = parse(text, "design.toml in the bundle")
-    if _no_design(decisions):
-        return
-    day = dt.date.fromisoformat(plan["design_day"]) if plan.get("design_day") else None
-    try:
-        made = design(original, decisions, today=day)
-    except StudioError as exc:
-        result.add("migrated schema equals the design target", False, f"the design cannot be computed: {exc}")
+    if made is None:
         return
     target = made.target
     from studio.migrate import tenant_copies
@@ -286,25 +307,20 @@ def verify(bundle: bytes | str | Path, *, demo: bool = False, ddl: str | Path | 
 
         if split_check := tenant_split.prove(files.get("design.toml", b"").decode(), scratch.admin_url, scratch.run_url, original):
             result.add(*split_check)  # database-per-tenant: the split runs into scratch databases
-        try:
-            for i, name in enumerate(ups):
-                say(f"up {name}", 0.1 + 0.4 * i / max(len(ups), 1))
-                run_script(scratch.run_url, files[name].decode(), name, result.notices)
-        except ScriptFailed as exc:
-            result.add("every up script applies", False, str(exc))
+        if not _apply(result, scratch.run_url, files, ups, "up", say, 0.1, 0.4):
             result.seconds = time.monotonic() - started
             return result
-        result.add("every up script applies", True, f"{len(ups)} scripts")
         say("re-analyzing the migrated schema", 0.55)
         migrated = postgres.introspect(scratch.admin_url)
         result.migrated = migrated
         remaining = {f.key for f in analyze(migrated).findings}
         still = [k for k in plan["fixed"] if k in remaining]
         result.add("claimed fixes are gone", not still, f"still found: {', '.join(still)}" if still else f"{len(plan['fixed'])} findings fixed")
-        _check_design_target(result, files, plan, original, migrated)
-        from studio.migrate import tenant_copies
+        made, error = _bundle_design(files, plan, original)
+        _check_design_target(result, plan, made, error, migrated)
+        from studio.migrate import tenant_copies, tenant_moves
 
-        moves = tenant_copies.for_bundle(files, plan, original)  # rows of moved tables count in their tenant copies
+        moves = tenant_moves.moves_of(made) if made else None  # rows of moved tables count in their tenant copies
         after = row_counts(scratch.admin_url, original, skip=set(moves.tables) if moves else frozenset())
         if moves:
             after.update(tenant_copies.counted(scratch.admin_url, moves, original))
@@ -313,15 +329,9 @@ def verify(bundle: bytes | str | Path, *, demo: bool = False, ddl: str | Path | 
                 for t, n in counts.items() if after.get(t, 0) + moved.get(t, 0) != n]
         result.add("no row lost (tables + quarantine = original)", not lost,
                    "; ".join(lost[:5]) or f"{sum(counts.values())} rows, {sum(moved.values())} in quarantine")
-        try:
-            for i, name in enumerate(downs):
-                say(f"down {name}", 0.6 + 0.35 * i / max(len(downs), 1))
-                run_script(scratch.run_url, files[name].decode(), name, result.notices)
-        except ScriptFailed as exc:
-            result.add("every down script applies", False, str(exc))
+        if not _apply(result, scratch.run_url, files, downs, "down", say, 0.6, 0.35):
             result.seconds = time.monotonic() - started
             return result
-        result.add("every down script applies", True, f"{len(downs)} scripts")
         restored = postgres.introspect(scratch.admin_url)
         differences = model_differences(original, restored)
         result.add("downs restore the model", not differences, "; ".join(differences[:5]))

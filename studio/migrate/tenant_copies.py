@@ -15,7 +15,6 @@ from studio.catalog import Catalog, Table
 from studio.migrate import backfill
 from studio.migrate.tenant_moves import (
     MAPPING,
-    MODELS,
     PREFIX,
     RETIRED_SCHEMA,
     Moves,
@@ -23,28 +22,6 @@ from studio.migrate.tenant_moves import (
     moves_of,
 )
 from studio.sql import qualified
-
-
-def for_bundle(files: dict, plan: dict, original: Catalog):
-    """The design and its moves, recomputed from the bundle's design.toml (None without moving tables)."""
-    import datetime as dt
-
-    from studio.design.apply import design
-    from studio.design.decisions import parse
-    from studio.errors import StudioError
-
-    text = files.get("design.toml", b"").decode()
-    if not text.strip():
-        return None
-    decisions = parse(text, "design.toml in the bundle")
-    if decisions.tenancy.model not in MODELS:
-        return None
-    day = dt.date.fromisoformat(plan["design_day"]) if plan.get("design_day") else None
-    try:
-        made = design(original, decisions, today=day)
-    except StudioError:
-        return None
-    return moves_of(made)
 
 
 def counted(url: str, moves: Moves, original: Catalog) -> dict[str, int]:

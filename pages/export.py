@@ -55,8 +55,7 @@ with guarded("Analyzing the schema"):
     accepted = accepted_from(mode, picked)
     key = signature(state.generation(), accepted, decisions)
     if st.button("Build and verify the bundle" if run_verify else "Build the bundle", type="primary", key="export_build"):
-        with guarded("Building the bundle"):  # a design no plan can carry out says why, in one line
-            st.session_state[RESULT_KEY] = (key, build(source, accepted, decisions, run_verify))
+        st.session_state[RESULT_KEY] = (key, build(source, accepted, decisions, run_verify))
 
     built = st.session_state.get(RESULT_KEY)
     if built is not None and built[0] == key:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from studio.errors import StudioError
 from studio.migrate.phases import render
 from studio.migrate.plan import PHASES, Plan
 from studio.ui.components import md, plural
@@ -57,8 +58,12 @@ def build(source, accepted, decisions, run_verify: bool):
             bar.progress(min(max(share, 0.0), 1.0))
             line.caption(message)
 
-        export = build_export(source, accepted=accepted, decisions=decisions, run_verify=run_verify,
-                              verify_source=verify_source(source) if run_verify else None, progress=progress)
+        try:
+            export = build_export(source, accepted=accepted, decisions=decisions, run_verify=run_verify,
+                                  verify_source=verify_source(source) if run_verify else None, progress=progress)
+        except StudioError:  # a design no plan can carry out: the page's guard shows why, once
+            status.update(label="The bundle cannot be built", state="error", expanded=False)
+            raise
         bar.progress(1.0)
         if export.verified is None:
             status.update(label="Bundle built (not verified)", state="complete", expanded=False)

@@ -48,3 +48,5 @@ def test_a_design_no_plan_can_carry_out_says_why_in_one_line(page):
     page.get_by_text('keys.strategy = "uuidv7" turns', exact=False).first.wait_for(timeout=APP_TIMEOUT_MS)
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.get_by_role("button", name="Download bundle.zip").count() == 0
+    assert page.get_by_text('keys.strategy = "uuidv7" turns', exact=False).count() == 1, "said once"
+    assert page.get_by_text("The bundle cannot be built").count() == 1

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from studio.bundle import read_bundle
+from tests.squawk import assert_squawk_passes, bundle_migrations
 
 
 @pytest.fixture(scope="module")
@@ -44,13 +43,4 @@ def test_every_phase_and_file_is_present(demo_export):
 
 
 def test_squawk_passes_every_migration(demo_export, tmp_path: Path):
-    files = read_bundle(demo_export.data)
-    paths = []
-    for name, data in files.items():
-        if name.startswith("migrations/"):
-            path = tmp_path / Path(name).name
-            path.write_bytes(data)
-            paths.append(str(path))
-    squawk = Path(sys.executable).parent / "squawk"
-    done = subprocess.run([str(squawk), "--reporter", "gcc", *paths], capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert_squawk_passes(bundle_migrations(demo_export.data), tmp_path)

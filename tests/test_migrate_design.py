@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +9,7 @@ import pytest
 from studio.bundle import read_bundle
 from studio.catalog import Catalog
 from studio.design.decisions import Decisions, Tenancy
+from tests.squawk import assert_squawk_passes, bundle_migrations
 
 RLS = Decisions(tenancy=Tenancy(model="rls"))
 
@@ -57,14 +56,7 @@ def test_readme_has_the_decisions_and_workspace_files_are_in(rls_export):
 
 
 def test_squawk_passes_every_design_migration(rls_export, tmp_path: Path):
-    paths = []
-    for name, data in read_bundle(rls_export.data).items():
-        if name.startswith("migrations/"):
-            path = tmp_path / Path(name).name
-            path.write_bytes(data)
-            paths.append(str(path))
-    done = subprocess.run([str(Path(sys.executable).parent / "squawk"), "--reporter", "gcc", *paths], capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert_squawk_passes(bundle_migrations(rls_export.data), tmp_path)
 
 
 def test_key_strategy_reaches_the_design_target():

@@ -3,8 +3,6 @@ before the contract step, new domains created, a table both partitioned and give
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from studio.catalog import Catalog
@@ -15,6 +13,7 @@ from studio.migrate.design_steps import DesignPlanner
 from studio.migrate.phases import render
 from studio.migrate.plan import PHASES, Builder, Plan, build_plan
 from studio.verify import model_differences, row_counts, run_script
+from tests.squawk import assert_squawk_passes, bundle_migrations
 
 EVENTS = """
 CREATE TABLE "Events" (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, kind text NOT NULL, happened_on date NOT NULL);
@@ -78,14 +77,7 @@ def _plan_to(current: Catalog, target: Catalog) -> tuple[Plan, list[str]]:
 
 
 def _squawk(scripts, folder: Path) -> None:
-    paths = []
-    for script in scripts:
-        for name, text in ((script.up_name, script.up), (script.down_name, script.down)):
-            path = folder / Path(name).name
-            path.write_text(text)
-            paths.append(str(path))
-    done = subprocess.run([str(Path(sys.executable).parent / "squawk"), "--reporter", "gcc", *paths], capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert_squawk_passes({name: text for s in scripts for name, text in ((s.up_name, s.up), (s.down_name, s.down))}, folder)
 
 
 def _prove(db, target: Catalog, folder: Path, between=None):
@@ -201,7 +193,6 @@ def test_a_dropped_column_is_archived_dropped_last_and_restored_by_the_downs(scr
 def test_a_table_partitioned_and_given_a_tenant_column_in_one_design_verifies(tmp_path):
     """rls adds tenant_id to work_order_photos (a child of work_orders); partitioning it too: the partitioned copy takes
     tenant_id from the parent path while copying and while mirroring writes."""
-    from studio.bundle import read_bundle
     from studio.design.decisions import Tenancy
     from studio.migrate.export import build_export
     from studio.sources import open_source
@@ -220,9 +211,4 @@ def test_a_table_partitioned_and_given_a_tenant_column_in_one_design_verifies(tm
     assert "FROM public.work_orders AS _p0 WHERE _p0.id = x.work_order_id" in "\n".join(copy.up)
     assert "unfilled_work_order_photos" in steps, "rows without a parent would be quarantined, not lost"
     assert any("copy of" in n and photos in n and "finished" in n for n in result.notices)
-    for name, data in read_bundle(export.data).items():
-        if name.startswith("migrations/"):
-            (tmp_path / Path(name).name).write_bytes(data)
-    done = subprocess.run([str(Path(sys.executable).parent / "squawk"), "--reporter", "gcc", *map(str, tmp_path.iterdir())],
-                          capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert_squawk_passes(bundle_migrations(export.data), tmp_path)

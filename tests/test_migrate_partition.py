@@ -7,18 +7,16 @@ before, during (an interrupted, resumed copy) and after the swap all survive, bo
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from studio.bundle import read_bundle
 from studio.design.decisions import Decisions, Partition
 from studio.migrate.phases import render
 from studio.migrate.plan import build_plan
 from studio.verify import model_differences, run_script
 from tests.interrupt import interrupted
+from tests.squawk import assert_squawk_passes, bundle_migrations
 
 DEMO_CASES = {
     "range": Partition("public.dtc_occurrences", "range", "occurred_at", "month"),
@@ -47,14 +45,7 @@ def test_demo_partition_decision_exports_and_verifies(strategy, tmp_path: Path):
     names = [s.name for s in export.plan.ordered()]
     assert names[-1].startswith("drop_pre_partitioning"), "dropping the old table is the last step"
     assert {"expand", "backfill", "validate", "contract"} <= {s.phase for s in export.plan.steps}
-    paths = []
-    for name, data in read_bundle(export.data).items():
-        if name.startswith("migrations/"):
-            path = tmp_path / Path(name).name
-            path.write_bytes(data)
-            paths.append(str(path))
-    done = subprocess.run([str(Path(sys.executable).parent / "squawk"), "--reporter", "gcc", *paths], capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert_squawk_passes(bundle_migrations(export.data), tmp_path)
     if strategy == "hash":  # keys keep tenant_id: the composite references are re-pointed and validated
         invoices = result.migrated.table("billing.invoices")
         assert any(fk.ref_table == "public.work_orders" for fk in invoices.foreign_keys)

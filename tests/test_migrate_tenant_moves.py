@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,7 @@ from studio.sources import open_source
 from studio.verify import model_differences, run_script
 from tests.conftest import corpus_file
 from tests.interrupt import interrupted
+from tests.squawk import assert_squawk_passes, bundle_migrations
 
 SCHEMA_PER_TENANT = Decisions(tenancy=Tenancy(model="schema-per-tenant"))
 
@@ -124,15 +123,8 @@ def test_corpus_schema_per_tenant_verifies(chinook_export):
 @pytest.mark.parametrize("bundle", ["hybrid_export", "chinook_export"])
 def test_squawk_passes_every_move_migration(bundle, request, tmp_path: Path):
     export = request.getfixturevalue(bundle)
-    paths = []
-    for name, data in read_bundle(export.data).items():
-        if name.startswith("migrations/"):
-            path = tmp_path / Path(name).name
-            path.write_bytes(data)
-            paths.append(str(path))
+    paths = assert_squawk_passes(bundle_migrations(export.data), tmp_path)
     assert any("move" in p for p in paths)
-    done = subprocess.run([str(Path(sys.executable).parent / "squawk"), "--reporter", "gcc", *paths], capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout + done.stderr
 
 
 POOL = """

@@ -206,7 +206,7 @@ def _table_order(tables: Iterable[Table]) -> list[Table]:
     return ordered
 
 
-def _view_order(views: list[Table]) -> list[Table]:
+def view_order(views: list[Table]) -> list[Table]:
     """Views that mention another view's name come after it."""
     remaining = list(views)
     ordered: list[Table] = []
@@ -223,6 +223,13 @@ def _view_order(views: list[Table]) -> list[Table]:
             ordered.append(v)
             remaining.remove(v)
     return ordered
+
+
+def view_statements(view: Table) -> list[str]:
+    """CREATE [MATERIALIZED] VIEW with its definition, then a materialized view's indexes."""
+    kind = "MATERIALIZED VIEW" if view.kind == "materialized_view" else "VIEW"
+    body = (view.view_definition or "SELECT").strip().rstrip(";")
+    return [f"CREATE {kind} {qualified(view.schema, view.name)} AS\n{body};", *(index_statement(view, i) for i in view.indexes)]
 
 
 def sequence_statement(seq) -> str:
@@ -309,7 +316,7 @@ def render(catalog: Catalog, *, comments: bool = True) -> str:
     views = [t for t in catalog.tables if t.kind in ("view", "materialized_view")]
     unrenderable = [f for f in catalog.functions if not f.definition]
     skipped_views: set[str] = set()
-    for view in _view_order(views):
+    for view in view_order(views):
         missing = [
             f for f in unrenderable if re.search(rf"(?<![\w]){re.escape(f.name)}\s*\(", view.view_definition or "")
         ]
@@ -321,11 +328,8 @@ def render(catalog: Catalog, *, comments: bool = True) -> str:
                 f"{qualified(missing[0].schema, missing[0].name)}, whose definition the model does not hold"
             )
             continue
-        kind = "MATERIALIZED VIEW" if view.kind == "materialized_view" else "VIEW"
-        body = (view.view_definition or "SELECT").strip().rstrip(";")
-        emit(f"CREATE {kind} {qualified(view.schema, view.name)} AS\n{body};")
-        for index in view.indexes:
-            emit(index_statement(view, index))
+        for statement in view_statements(view):
+            emit(statement)
     for table in catalog.tables:
         if table.kind == "foreign_table":
             emit(f"-- foreign table {qualified(table.schema, table.name)} is not rendered: its server is outside the model")

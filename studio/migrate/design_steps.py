@@ -686,21 +686,14 @@ class DesignPlanner:
     def _drop_views(self, views: list[Table]) -> None:
         """Views the design leaves out of the target (they read keys or tables it replaces), dropped in the contract
         phase; the down recreates them from their definitions, each after the views it reads."""
-        ordered: list[Table] = []
-        pending = list(views)
-        while pending:
-            ready = [v for v in pending if not any(_mentions(v.view_definition, p.name) for p in pending if p is not v)]
-            ready = ready or pending[:1]  # a cycle cannot exist among views; be safe anyway
-            ordered += ready
-            pending = [v for v in pending if v not in ready]
+        ordered = ddl.view_order(views)
         names = ", ".join(v.qualified for v in ordered)
         drops = [f"DROP {'MATERIALIZED VIEW' if v.kind == 'materialized_view' else 'VIEW'} IF EXISTS {_q(v)};" for v in reversed(ordered)]
-        creates = [f"CREATE {'MATERIALIZED VIEW' if v.kind == 'materialized_view' else 'VIEW'} {_q(v)} AS\n"
-                   f"{(v.view_definition or '').strip().rstrip(';')};" for v in ordered]
+        creates = [statement for v in ordered for statement in ddl.view_statements(v)]
         self.step("contract", "drop-views", None, drops, creates, "ACCESS EXCLUSIVE on each view (catalog-only)",
                   f"CONTRACT: the design replaces what these views read (see the design notes: they must be rewritten); "
-                  f"queries against them fail until the rewritten views are deployed. The down recreates them as they were "
-                  f"(grants and a materialized view's indexes must be re-applied): {names}.",
+                  f"queries against them fail until the rewritten views are deployed. The down recreates them as they were, "
+                  f"with a materialized view's indexes (grants must be re-applied): {names}.",
                   title=f"drop the views the design replaces: {names}")
 
     def _distribute(self, statements) -> None:

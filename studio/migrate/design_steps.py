@@ -21,7 +21,7 @@ from studio.catalog import Catalog, Column, PrimaryKey, Table
 from studio.errors import ConfigError
 from studio.migrate import archive, backfill, quarantine, tenant_moves
 from studio.migrate.diff import Op, operations
-from studio.migrate.partition_steps import partition_steps, unsupported
+from studio.migrate.partition_steps import is_key, partition_steps, unsupported
 from studio.migrate.plan import NEW_KEY, WHOLE_TABLE, Builder, Step, duration_class
 from studio.sql import MAX_IDENTIFIER_BYTES, ident, literal, qualified
 
@@ -301,14 +301,11 @@ class DesignPlanner:
         before, after = self.current.table(fk.ref_table), self.target.table(fk.ref_table)
         if before is None:
             return True  # a new table: created, with its keys, before any foreign key
-        columns = set(fk.ref_columns)
-        keys = [k.columns for k in (before.primary_key, *before.uniques) if k] + [
-            i.column_keys for i in before.indexes if i.unique and not i.predicate and i.valid]
         same_types = all(
             before.column(c) is not None and after.column(c) is not None and before.column(c).type == after.column(c).type
             for c in fk.ref_columns
         )
-        return same_types and any(set(k) == columns for k in keys)
+        return same_types and is_key(self.current, fk.ref_table, fk.ref_columns)
 
     def _new_table_foreign_keys(self, phase: str, table: Table, fks) -> None:
         self.step(phase, "foreign-keys-of-new-table", table,

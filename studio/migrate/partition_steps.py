@@ -76,7 +76,7 @@ def _mentions(text: str | None, name: str) -> bool:
     return re.search(rf'(?<![\w$]){re.escape(name)}(?![\w$])', text or "") is not None
 
 
-def _is_key(catalog: Catalog, table: str, columns) -> bool:
+def is_key(catalog: Catalog, table: str, columns) -> bool:
     """A primary key, unique constraint or whole unique index over exactly these columns (what a foreign key needs)."""
     t = catalog.table(table)
     if t is None:
@@ -110,7 +110,7 @@ class PartitionFlow:
         self.columns = [c.name for c in self.new.columns if not c.generated]
         self.old_columns = [c for c in self.columns if self.old.column(c) is not None]
         # foreign keys naming a key the design builds later (a tenant-wide key) join the copy after the key swap
-        self.later_fks = [fk for fk in self.new.foreign_keys if not _is_key(self.current, fk.ref_table, fk.ref_columns)]
+        self.later_fks = [fk for fk in self.new.foreign_keys if not is_key(self.current, fk.ref_table, fk.ref_columns)]
         # the old table's own foreign keys go at the swap: from then on it is a rollback copy, written by the sync
         # trigger from the live table, whose own foreign keys check every row; its own would only block what the
         # plan does to the parents later (the key swap dropping keys they name, a tenant move deleting parent rows)

@@ -28,6 +28,8 @@ def counted(url: str, moves: Moves, original: Catalog) -> dict[str, int]:
     """Rows of each moved table: where it stands (the pool; a retired copy is not counted) plus every tenant copy."""
     import psycopg
 
+    from studio.verify import relation_rows
+
     out: dict[str, int] = {}
     with psycopg.connect(url, autocommit=True) as conn:
         mapped = conn.execute("SELECT to_regclass(%s)", (f"{backfill.SCHEMA}.{MAPPING}",)).fetchone()[0]
@@ -37,18 +39,8 @@ def counted(url: str, moves: Moves, original: Catalog) -> dict[str, int]:
             if table is None or table.kind == "partitioned_table":
                 continue
             relations = [qualified(table.schema, table.name)] + [qualified(schema, moves.local(name)) for schema in schemas]
-            out[name] = sum(_rows(conn, relation) for relation in relations)
+            out[name] = sum(relation_rows(conn, relation) for relation in relations)
     return out
-
-
-def _rows(conn, relation: str) -> int:
-    """Rows of a relation if it exists: with its partitions when it is partitioned (a design may partition the copies),
-    without classic inheritance children (they are counted as tables of their own)."""
-    kind = conn.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", (relation,)).fetchone()
-    if kind is None:
-        return 0
-    only = "" if kind[0] in ("p", b"p") else "ONLY "
-    return conn.execute(f"SELECT count(*) FROM {only}{relation}").fetchone()[0]
 
 
 def _as_template(table: Table, schema: str, templates: dict[str, Table]) -> Table:

@@ -57,6 +57,8 @@ def key_columns(table: Table, diagram: Diagram) -> set[str]:
             keys.update(r.columns)
         if r.ref_table == table.qualified:
             keys.update(r.ref_columns)
+    for r in diagram.outside_by_table.get(table.qualified, ()):
+        keys.update(r.columns)
     return keys
 
 
@@ -70,6 +72,11 @@ def column_markers(table: Table, diagram: Diagram) -> dict[str, list[str]]:
                 tag = "FK" if r.declared else "FK?"
                 if tag not in markers.setdefault(c, []):
                     markers[c].append(tag)
+    for r in diagram.outside_by_table.get(table.qualified, ()):
+        for c in r.columns:
+            tag = f"{'FK' if r.declared else 'FK?'} → {diagram.target_label(r.ref_table)}"
+            if tag not in markers.setdefault(c, []):
+                markers[c].append(tag)
     for u in table.uniques:
         for c in u.columns:
             if "UQ" not in markers.setdefault(c, []) and "PK" not in markers[c]:

@@ -73,6 +73,8 @@ def to_mermaid(diagram: Diagram) -> str:
             comment = c.name if name != c.name else ""
             if not c.nullable and "PK" not in keys:
                 comment = (comment + " " if comment else "") + "not null"
+            for target in _outside_targets(markers.get(c.name, [])):
+                comment = (comment + " " if comment else "") + f"references {target}"
             line = f"        {attribute_type(c.type)} {name}"
             if keys:
                 line += " " + ",".join(keys)
@@ -96,8 +98,13 @@ def _mermaid_keys(markers: list[str]) -> set[str]:
     for m in markers:
         if m == "PK":
             keys.add("PK")
-        elif m in ("FK", "FK?"):
+        elif m in ("FK", "FK?") or m.startswith(("FK → ", "FK? → ")):
             keys.add("FK")
         elif m == "UQ":
             keys.add("UK")
     return keys
+
+
+def _outside_targets(markers: list[str]) -> list[str]:
+    """The tables a column references outside the diagram, from its "FK → target" markers."""
+    return [m.partition(" → ")[2] for m in markers if " → " in m]

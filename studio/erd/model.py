@@ -49,6 +49,9 @@ class Diagram:
     marks: dict[str, Marks] = field(default_factory=dict, hash=False, compare=False)
     domains: tuple[Domain, ...] = ()
     partitions: dict[str, int] = field(default_factory=dict, hash=False, compare=False)
+    # relationships from a drawn table to one left out (by --focus, a domain, a filter): drawn as
+    # the column's FK badge naming the target, never as an edge
+    outside: tuple[Relationship, ...] = ()
 
     @cached_property
     def multi_schema(self) -> bool:
@@ -56,6 +59,18 @@ class Diagram:
 
     def label(self, table: Table) -> str:
         return table.qualified if self.multi_schema else table.name
+
+    def target_label(self, qualified: str) -> str:
+        """A table named as the diagram names its own: bare when it is in the one schema drawn."""
+        schema, _, name = qualified.partition(".")
+        return name if not self.multi_schema and self.tables and self.tables[0].schema == schema else qualified
+
+    @cached_property
+    def outside_by_table(self) -> dict[str, list[Relationship]]:
+        index: dict[str, list[Relationship]] = defaultdict(list)
+        for r in self.outside:
+            index[r.table].append(r)
+        return index
 
     @cached_property
     def touching(self) -> dict[str, list[Relationship]]:
@@ -212,7 +227,8 @@ def build(catalog: Catalog, options: Options | None = None, findings=None, domai
     options = options or Options()
     tables = drawable_tables(catalog, options)
     names = {t.qualified for t in tables}
-    relationships = [r for r in all_relationships(catalog, options.implied) if r.table in names and r.ref_table in names]
+    every = all_relationships(catalog, options.implied)
+    relationships = [r for r in every if r.table in names and r.ref_table in names]
     needs_domains = options.cluster == "domain" or options.domain is not None
     if domains is None and needs_domains:
         domains = compute_domains(catalog, options)
@@ -229,6 +245,7 @@ def build(catalog: Catalog, options: Options | None = None, findings=None, domai
         names &= neighbourhood(options.focus, scoped, options.depth)
     tables = [t for t in tables if t.qualified in names]
     relationships = [r for r in relationships if r.table in names and r.ref_table in names]
+    outside = [r for r in every if r.table in names and r.ref_table not in names]
     partitions: dict[str, int] = defaultdict(int)
     for name, top in _parent_of(catalog).items():
         if top in names and name != top:
@@ -240,4 +257,5 @@ def build(catalog: Catalog, options: Options | None = None, findings=None, domai
         marks=marks_from(findings),
         domains=domains,
         partitions=dict(partitions),
+        outside=tuple(outside),
     )

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from studio import adr
 from studio.catalog import Catalog
 from studio.design.decisions import Decisions
 from studio.ui import state
 from studio.ui import workspace as ui
 from studio.ui.components import guarded, md, plural
-from studio.workshop import DECISIONS, AgendaItem, build_agenda, is_decided, progress, record
+from studio.workshop import adr
+from studio.workshop.agenda import DECISIONS, AgendaItem, build_agenda, is_decided, progress, record
 
 ITEM_PARAM, FOCUS_PARAM = "item", "focus"
 SEVERITY_BADGES = {"error": ":red-badge[error]", "warning": ":orange-badge[warning]", "info": ":blue-badge[info]"}

@@ -8,8 +8,8 @@ import streamlit as st
 from studio.ui import state
 from studio.ui import workspace as ui
 from studio.ui.components import guarded, md
-from studio.workspace import Conflict, diff
-from studio.workspace.store import dumps
+from studio.workshop.workspace import Conflict, diff
+from studio.workshop.workspace.store import dumps
 
 
 def create_form() -> None:

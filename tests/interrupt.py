@@ -7,7 +7,7 @@ import time
 
 import psycopg
 
-from studio.verify import ScriptFailed, run_script
+from studio.bundle.verify import ScriptFailed, run_script
 
 
 def interrupted(db, script, holder_sql: str, params=(), notices: list[str] | None = None) -> Exception:

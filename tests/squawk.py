@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from studio.bundle import read_bundle
+from studio.bundle.manifest import read_bundle
 
 
 def bundle_migrations(data: bytes) -> dict[str, bytes]:

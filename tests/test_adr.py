@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from studio.adr import decision_log, workshop_summary
 from studio.catalog import Catalog
-from studio.workshop import AgendaItem, Option, record
-from studio.workspace import Store
+from studio.workshop.adr import decision_log, workshop_summary
+from studio.workshop.agenda import AgendaItem, Option, record
+from studio.workshop.workspace import Store
 
 HOSTILE = '<script>alert("x")</script> **bold** | pipe\n# not a heading'
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import zipfile
 
-from studio.bundle import check_manifest, read_bundle, write_bundle
-from studio.verify import verify
+from studio.bundle.manifest import check_manifest, read_bundle, write_bundle
+from studio.bundle.verify import verify
 
 
 def _rezip(files: dict[str, bytes]) -> bytes:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from studio.data.volumes import PartitionAdvice
 from studio.design.decisions import Decisions, Tenancy
-from studio.volumes import PartitionAdvice
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "design.py")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.bundle import read_bundle
+from studio.bundle.manifest import read_bundle
 from tests.squawk import assert_squawk_passes, bundle_migrations
 
 

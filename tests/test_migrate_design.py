@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.bundle import read_bundle
+from studio.bundle.manifest import read_bundle
 from studio.catalog import Catalog
 from studio.design.decisions import Decisions, Tenancy
 from tests.squawk import assert_squawk_passes, bundle_migrations
@@ -17,7 +17,7 @@ RLS = Decisions(tenancy=Tenancy(model="rls"))
 @pytest.fixture(scope="module")
 def workspace():
     from studio.sources import embedded
-    from studio.workspace import Store
+    from studio.workshop.workspace import Store
 
     with embedded.scratch_database("test") as name:
         store = Store(embedded.admin_url(name))

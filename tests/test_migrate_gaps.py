@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from studio.bundle.verify import model_differences, row_counts, run_script
 from studio.catalog import Catalog
 from studio.design.apply import Design
 from studio.design.decisions import Decisions, Partition
@@ -12,7 +13,6 @@ from studio.migrate import target_check
 from studio.migrate.design_steps import DesignPlanner
 from studio.migrate.phases import render
 from studio.migrate.plan import PHASES, Builder, Plan, build_plan
-from studio.verify import model_differences, row_counts, run_script
 from tests.squawk import assert_squawk_passes, bundle_migrations
 
 EVENTS = """

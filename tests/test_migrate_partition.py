@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from studio.bundle.verify import model_differences, run_script
 from studio.design.decisions import Decisions, Partition
 from studio.migrate.phases import render
 from studio.migrate.plan import build_plan
-from studio.verify import model_differences, run_script
 from tests.interrupt import interrupted
 from tests.squawk import assert_squawk_passes, bundle_migrations
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from studio.bundle.verify import model_differences, run_script
 from studio.design.decisions import Decisions, Tenancy
 from studio.migrate.phases import render
 from studio.migrate.plan import build_plan
-from studio.verify import model_differences, run_script
 from tests.interrupt import interrupted
 
 SCHEMA = """

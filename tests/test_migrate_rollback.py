@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from analyzers import families  # noqa: F401  (registers the rules)
 from analyzers.engine import analyze
+from studio.bundle.verify import model_differences, run_script
 from studio.migrate.phases import render
 from studio.migrate.plan import build_plan
-from studio.verify import model_differences, run_script
 
 SCHEMA = """
 CREATE SEQUENCE customer_customer_id_seq AS integer;  -- owned by nothing, as pg_dump of pagila has it

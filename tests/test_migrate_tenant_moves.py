@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from studio.bundle import read_bundle
+from studio.bundle.manifest import read_bundle
+from studio.bundle.verify import model_differences, run_script
 from studio.design.decisions import Decisions, Tenancy
 from studio.migrate.export import build_export
 from studio.migrate.phases import render
 from studio.migrate.plan import build_plan
 from studio.sources import open_source
-from studio.verify import model_differences, run_script
 from tests.conftest import corpus_file
 from tests.interrupt import interrupted
 from tests.squawk import assert_squawk_passes, bundle_migrations
@@ -40,9 +40,9 @@ def test_demo_schema_per_tenant_moves_every_row():
 
 
 def test_null_and_unknown_tenant_rows_end_in_the_quarantine(scratch_db):
+    from studio.bundle.verify import run_script
     from studio.migrate.phases import render
     from studio.migrate.plan import build_plan
-    from studio.verify import run_script
 
     scratch_db.execute("""
     CREATE TABLE tenants (id bigint PRIMARY KEY, slug text NOT NULL UNIQUE);

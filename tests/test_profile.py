@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from studio.profile import distinct_estimate, profile
+from studio.data.profile import distinct_estimate, profile
 
 
 @pytest.fixture

@@ -9,12 +9,12 @@ import psycopg
 import pytest
 from psycopg import conninfo
 
+from studio.bundle.verify import model_differences
 from studio.design.decisions import parse
 from studio.migrate import tenant_split
 from studio.migrate.tenant_split import plan_from_design, split
 from studio.sources import embedded, postgres
 from studio.sql import ident, qualified_name
-from studio.verify import model_differences
 from tests.conftest import corpus_file
 
 DEMO_DECISIONS = '[tenancy]\nmodel = "database-per-tenant"\n'
@@ -280,8 +280,8 @@ def test_cli_split_of_the_demo(tmp_path, capsys):
 def test_verify_runs_the_split_of_a_database_per_tenant_bundle(tmp_path, monkeypatch):
     from psycopg import conninfo
 
+    from studio.bundle.verify import verify
     from studio.cli import main
-    from studio.verify import verify
 
     decisions = tmp_path / "design.toml"
     decisions.write_text(DEMO_DECISIONS)

@@ -15,7 +15,7 @@ def test_export_and_verify_cli_on_demo(tmp_path, capsys):
 
 
 def test_no_verify_is_stated_in_readme(tmp_path):
-    from studio.bundle import read_bundle
+    from studio.bundle.manifest import read_bundle
 
     bundle = tmp_path / "b.zip"
     assert main(["export", "--demo", "--fix", "none", "--no-verify", "-o", str(bundle)]) == 0
@@ -30,11 +30,11 @@ def test_verify_of_a_missing_file_is_one_line(tmp_path, capsys):
 
 def test_a_bundle_short_of_the_design_target_fails_verify():
     """Drop the swap from a partitioning bundle: every script still runs both ways, but the target is not reached."""
-    from studio.bundle import read_bundle, write_bundle
+    from studio.bundle.manifest import read_bundle, write_bundle
+    from studio.bundle.verify import verify
     from studio.design.decisions import Decisions, Partition
     from studio.migrate.export import build_export
     from studio.sources import open_source
-    from studio.verify import verify
 
     decisions = Decisions(partitions=(Partition("public.dtc_occurrences", "range", "occurred_at", "month"),))
     export = build_export(open_source(demo=True), accepted="none", decisions=decisions, run_verify=False)

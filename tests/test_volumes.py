@@ -6,7 +6,7 @@ import pytest
 
 from analyzers.workload import shapes_of
 from analyzers.workload_input import read_text
-from studio.volumes import Growth, VolumeInputs, filtered_columns, index_bytes, project, project_rows
+from studio.data.volumes import Growth, VolumeInputs, filtered_columns, index_bytes, project, project_rows
 
 EVENTS = """
 CREATE TABLE public.tenants (id bigint PRIMARY KEY);

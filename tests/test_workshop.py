@@ -6,7 +6,7 @@ import pytest
 
 from analyzers.engine import analyze
 from studio.design.decisions import Decisions, Partition, parse
-from studio.workshop import (
+from studio.workshop.agenda import (
     AgendaItem,
     big_time_ordered_tables,
     build_agenda,

@@ -12,8 +12,8 @@ import threading
 import pytest
 
 from studio.catalog import Catalog
-from studio.workspace import Conflict, Store, rebase
-from studio.workspace.model import changes_between
+from studio.workshop.workspace import Conflict, Store, rebase
+from studio.workshop.workspace.model import changes_between
 
 WRITERS = 20
 EDITS_PER_WRITER = 3

@@ -6,8 +6,8 @@ import psycopg
 import pytest
 
 from studio.catalog import Catalog
-from studio.workspace import Conflict, Store, WorkspaceNotFound, diff, rebase
-from studio.workspace.store import migrations
+from studio.workshop.workspace import Conflict, Store, WorkspaceNotFound, diff, rebase
+from studio.workshop.workspace.store import migrations
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +133,7 @@ def test_passwords_are_never_stored(store):
 
 
 def test_the_default_store_is_a_dedicated_embedded_database(monkeypatch):
-    from studio.workspace.store import EMBEDDED_DATABASE, STORE_URL_ENV, default_url
+    from studio.workshop.workspace.store import EMBEDDED_DATABASE, STORE_URL_ENV, default_url
 
     monkeypatch.delenv(STORE_URL_ENV, raising=False)
     assert EMBEDDED_DATABASE in default_url()

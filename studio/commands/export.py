@@ -28,8 +28,8 @@ def run(args) -> int:
     accepted = args.fix if args.fix in ("all", "none") else tuple(x.strip() for x in args.fix.split(",") if x.strip())
     decisions, toml_text, workspace = None, "", None
     if args.workspace:
-        from studio.workshop import effective_decisions
-        from studio.workspace import Store
+        from studio.workshop.agenda import effective_decisions
+        from studio.workshop.workspace import Store
 
         workspace = Store().get(args.workspace)
         decisions = effective_decisions(workspace.decisions(), workspace.items)

@@ -27,7 +27,7 @@ def add_parser(sub) -> None:
 
 
 def read_decisions(path: str):
-    from studio.bundle import read_bundle
+    from studio.bundle.manifest import read_bundle
     from studio.design import decisions as design_decisions
     from studio.errors import ConfigError
 

@@ -16,7 +16,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from studio.verify import verify
+    from studio.bundle.verify import verify
 
     result = verify(args.bundle, demo=args.demo, ddl=args.ddl, dsn=args.dsn)
     sys.stdout.write(result.text())

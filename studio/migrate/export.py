@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from analyzers import output
 from analyzers.engine import AnalysisConfig, Suppression, analyze
 from studio import ddl
-from studio.bundle import write_bundle
+from studio.bundle.manifest import write_bundle
+from studio.bundle.verify import VerifyResult, verify
 from studio.catalog import Catalog
 from studio.migrate import build_plan
 from studio.migrate.phases import render
 from studio.migrate.plan import PHASES, Plan
 from studio.migrate.readme import monitoring_sql, readme
-from studio.verify import VerifyResult, verify
 
 
 @dataclass
@@ -70,7 +70,7 @@ def build_export(source, *, accepted="all", decisions=None, decisions_toml: str 
     files["design.toml"] = decisions_toml or (decisions.to_toml() if decisions else "")
     files["monitoring.sql"] = monitoring_sql(plan, catalog)
     if workspace is not None:
-        from studio import adr
+        from studio.workshop import adr
 
         files["decision-log.md"] = adr.decision_log(workspace)
         files["workshop-summary.md"] = adr.workshop_summary(workspace)

@@ -28,7 +28,7 @@ def counted(url: str, moves: Moves, original: Catalog) -> dict[str, int]:
     """Rows of each moved table: where it stands (the pool; a retired copy is not counted) plus every tenant copy."""
     import psycopg
 
-    from studio.verify import relation_rows
+    from studio.bundle.verify import relation_rows
 
     out: dict[str, int] = {}
     with psycopg.connect(url, autocommit=True) as conn:

@@ -602,7 +602,7 @@ def unassigned_rows(control_url: str) -> Iterator[tuple[str, str, dict]]:
         yield from conn.execute(f"SELECT source_table, reason, \"row\" FROM {ident(CONTROL_SCHEMA)}.{ident(UNASSIGNED_TABLE)} ORDER BY 1, 2")
 
 
-# Proof on scratch databases (studio/verify.py) ----------------------------------------------------
+# Proof on scratch databases (studio/bundle/verify.py) ----------------------------------------------------
 
 CHECK_NAME = "database-per-tenant split: every tenant's rows + unassigned = source rows"
 

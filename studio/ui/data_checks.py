@@ -1,6 +1,6 @@
 """Streamlit sections for the data checks (Findings page) and the row profile (Overview page).
 
-The checks run in a background thread (`studio.data_job`); a fragment polls its per-table
+The checks run in a background thread (`studio.data.job`); a fragment polls its per-table
 progress and offers Cancel, so the static findings stay usable meanwhile. When the run ends,
 the page's report gains the data findings and notes (`analyzers.data.with_data`).
 """
@@ -11,7 +11,7 @@ import streamlit as st
 
 from analyzers.data import DataOptions, with_data
 from analyzers.engine import Report
-from studio import data_job
+from studio.data import job as data_job
 from studio.ui import state
 
 JOB_KEY = "source.data.job"  # source-scoped: loading another schema forgets the run
@@ -79,7 +79,7 @@ def _progress_fragment() -> None:
 
 def profile_section(source) -> None:
     """Row counts (exact or estimated, and which) and per-column statistics, on request."""
-    from studio.profile import profile
+    from studio.data.profile import profile
 
     st.subheader("Row profile")
     if not source.url:

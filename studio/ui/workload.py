@@ -13,7 +13,7 @@ from analyzers.registry import Finding
 from analyzers.workload import Shape, WorkloadRun, run_workload, serving_index
 from analyzers.workload_input import Workload, read_text
 from studio.catalog import Catalog
-from studio.volumes import Growth, Projection, VolumeInputs, filtered_columns, project
+from studio.data.volumes import Growth, Projection, VolumeInputs, filtered_columns, project
 
 MAX_QUERY_CHARS = 1_000_000
 

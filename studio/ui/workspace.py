@@ -13,9 +13,9 @@ from __future__ import annotations
 import streamlit as st
 
 from studio.ui.components import md, show_error
-from studio.workspace import Conflict, Store, Workspace, WorkspaceNotFound, rebase
-from studio.workspace.merge import describe, part_label
-from studio.workspace.model import ITEM_PREFIX, changes_between
+from studio.workshop.workspace import Conflict, Store, Workspace, WorkspaceNotFound, rebase
+from studio.workshop.workspace.merge import describe, part_label
+from studio.workshop.workspace.model import ITEM_PREFIX, changes_between
 
 WS_PARAM = "ws"
 WS_KEY = "studio.workspace_id"
@@ -45,11 +45,11 @@ def author_input(container=st) -> None:
 
 
 def _base_key(workspace_id: str) -> str:
-    return f"studio.workspace.{workspace_id}.base"
+    return f"studio.workshop.workspace.{workspace_id}.base"
 
 
 def _pending_key(workspace_id: str) -> str:
-    return f"studio.workspace.{workspace_id}.pending"
+    return f"studio.workshop.workspace.{workspace_id}.pending"
 
 
 def active_id() -> str | None:

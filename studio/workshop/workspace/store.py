@@ -28,7 +28,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from studio.errors import ConfigError
-from studio.workspace.model import (
+from studio.workshop.workspace.model import (
     Changes,
     Conflict,
     Content,

@@ -7,8 +7,8 @@
     # -> Conflict(head=...) when someone saved after ws.head: merge.rebase(...) or reload
 """
 
-from studio.workspace.merge import Merge, diff, rebase, three_way
-from studio.workspace.model import (
+from studio.workshop.workspace.merge import Merge, diff, rebase, three_way
+from studio.workshop.workspace.model import (
     Changes,
     Conflict,
     Content,
@@ -20,7 +20,7 @@ from studio.workspace.model import (
     apply,
     changes_between,
 )
-from studio.workspace.store import STORE_URL_ENV, Store
+from studio.workshop.workspace.store import STORE_URL_ENV, Store
 
 __all__ = [
     "STORE_URL_ENV",

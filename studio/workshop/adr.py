@@ -12,8 +12,8 @@ import html
 import re
 from collections import Counter
 
-from studio.workshop import DECISIONS, SEVERITIES, is_decided
-from studio.workspace.model import Workspace
+from studio.workshop.agenda import DECISIONS, SEVERITIES, is_decided
+from studio.workshop.workspace.model import Workspace
 
 STATUS = {"accept": "Accepted", "reject": "Rejected", "defer": "Deferred"}
 

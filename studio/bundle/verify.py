@@ -23,7 +23,7 @@ from pathlib import Path
 
 import psycopg
 
-from studio.bundle import check_manifest, read_bundle
+from studio.bundle.manifest import check_manifest, read_bundle
 from studio.catalog import Catalog
 from studio.errors import StudioError
 from studio.sources import embedded

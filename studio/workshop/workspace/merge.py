@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from studio.workspace.model import ITEM_PREFIX, Changes, Content, apply, changes_between, flatten
+from studio.workshop.workspace.model import ITEM_PREFIX, Changes, Content, apply, changes_between, flatten
 
 _MISSING = object()
 

@@ -10,7 +10,7 @@ import functools
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from analyzers import naming
+from analyzers import naming, predicates
 from studio.catalog import Catalog, Column, ForeignKey, Table
 
 INTEGER_TYPES = {"smallint": "int", "integer": "int", "bigint": "int"}
@@ -207,11 +207,12 @@ class Context:
 
     @staticmethod
     def is_led_by(table: Table, columns) -> bool:
-        """Some valid, non-partial index (PK and unique constraints included) leads with `columns`."""
+        """Some valid index (PK and unique constraints included) leads with `columns` and keeps every
+        row where they all have a value: no predicate, or one that only excludes their NULLs."""
         wanted = set(columns)
         n = len(wanted)
         for index in table.indexes:
-            if not index.valid or index.predicate:
+            if not index.valid or not predicates.excludes_only_nulls_of(table, index.predicate, wanted):
                 continue
             lead = index.column_keys[:n]
             if len(lead) == n and None not in lead and set(lead) == wanted:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from functools import partial
 
+from analyzers import predicates
 from analyzers.context import Context
 from analyzers.registry import Hit, rule
 from studio.catalog import Index, Table
@@ -31,16 +32,20 @@ def _index_ref(table: Table, index: Index) -> str:
     children scan it too. The cost grows with the table and usually shows up first as slow deletes.""",
 )
 def unindexed_foreign_key(ctx: Context) -> Iterable[Hit]:
-    """FK columns that are not the leading columns of some valid, non-partial index.
+    """FK columns that lead no valid index holding all their rows (a predicate may only exclude their NULLs).
 
     Bad:
         CREATE TABLE customers (id bigint PRIMARY KEY);
-        CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers (id));
+        CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers (id),
+                             archived boolean NOT NULL DEFAULT false);
+        CREATE INDEX orders_live_customer_idx ON orders (customer_id) WHERE NOT archived;
 
     Good:
         CREATE TABLE customers (id bigint PRIMARY KEY);
-        CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers (id));
+        CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers (id),
+                             referrer_id bigint REFERENCES customers (id), placed_at timestamptz);
         CREATE INDEX orders_customer_id_idx ON orders (customer_id, id);
+        CREATE INDEX orders_referrer_idx ON orders (referrer_id, placed_at) WHERE referrer_id IS NOT NULL;
     """
     for table in _owner_tables(ctx):
         seen: set[frozenset[str]] = set()
@@ -49,13 +54,26 @@ def unindexed_foreign_key(ctx: Context) -> Iterable[Hit]:
             if columns in seen or ctx.is_led_by(table, fk.columns):
                 continue
             seen.add(columns)
+            message = (
+                f"foreign key {fk.name} on {table.qualified} ({', '.join(fk.columns)}) has no index"
+                " leading with its columns"
+            )
+            fix = partial(_create_index_fix, ctx, table, fk.columns)
+            leading = [i for i in table.indexes if frozenset(i.column_keys[: len(columns)]) == columns]
+            if invalid := [i for i in leading if not i.valid]:
+                message += f" that is valid ({invalid[0].name} would serve it once rebuilt)"
+                fix = f"-- Rebuild {invalid[0].name} (see its invalid-index finding) rather than adding a second index."
+            elif partial_ones := [i for i in leading if i.predicate]:
+                message += (
+                    f" over all its rows ({partial_ones[0].name} holds only rows where {partial_ones[0].predicate},"
+                    " but the key's checks read every row)"
+                )
             yield Hit(
                 table.qualified,
-                f"foreign key {fk.name} on {table.qualified} ({', '.join(fk.columns)}) has no index"
-                " leading with its columns",
+                message,
                 columns=_in_table_order(table, fk.columns),
                 related=(fk.ref_table,),
-                fix=partial(_create_index_fix, ctx, table, fk.columns),
+                fix=fix,
             )
 
 
@@ -87,9 +105,13 @@ def _create_index_fix(ctx: Context, table: Table, columns) -> str:
     return "\n".join(lines)
 
 
-def _shape(index: Index) -> tuple:
+def _shape(table: Table, index: Index) -> tuple:
+    """Equal for indexes that hold the same rows under the same keys: `(a) WHERE a IS NOT NULL` on a
+    NOT NULL column is `(a)`; a predicate that cannot be read is compared as text."""
     keys = tuple((k.expression, k.descending, k.nulls_first, k.opclass, k.collation) for k in index.keys)
-    return (index.method, keys, index.predicate or "", tuple(index.include))
+    conditions = predicates.effective_conditions(table, index.predicate)
+    rows = index.predicate or "" if conditions is None else conditions
+    return (index.method, keys, rows, tuple(index.include))
 
 
 def _preference(index: Index) -> tuple:
@@ -99,6 +121,7 @@ def _preference(index: Index) -> tuple:
         index.constraint is None,
         not index.unique,
         not index.nulls_not_distinct,
+        bool(index.predicate),
         index.name,
     )
 
@@ -149,7 +172,7 @@ def duplicate_index(ctx: Context) -> Iterable[Hit]:
         groups: dict[tuple, list[Index]] = {}
         for index in table.indexes:
             if index.valid:
-                groups.setdefault(_shape(index), []).append(index)
+                groups.setdefault(_shape(table, index), []).append(index)
         for twins in groups.values():
             if len(twins) < 2:
                 continue
@@ -201,21 +224,37 @@ def redundant_index(ctx: Context) -> Iterable[Hit]:
                 other
                 for other, other_core in by_lead.get(core[:1], ())
                 if other is not index
-                and len(other.keys) > len(core)
                 and other_core[: len(core)] == core
-                and (other.predicate or "") == (index.predicate or "")
+                and _holds_what_it_serves(table, index, other)
                 and set(index.include) <= set(other.columns) | set(other.include)
             ]
             if not wider:
                 continue
             cover = sorted(wider, key=lambda i: i.name)[0]
+            how = "is a leading prefix of" if len(cover.keys) > len(index.keys) else "holds a subset of the rows of"
             yield Hit(
                 table.qualified,
-                f"index {index.name} on {table.qualified} ({', '.join(index.columns)}) is a leading prefix of"
+                f"index {index.name} on {table.qualified} ({', '.join(index.columns)}) {how}"
                 f" {cover.name} ({', '.join(cover.columns)})",
                 columns=_in_table_order(table, index.column_keys),
                 fix=_drop_fix(ctx, table, index),
             )
+
+
+def _holds_what_it_serves(table: Table, index: Index, wider: Index) -> bool:
+    """Whether `wider` (keys led by `index`'s) answers every lookup `index` can answer.
+
+    It must keep the same rows or more, and anything more it keeps may only be the NULLs of the
+    index's own keys, which a `key = value` lookup never reads. Equal keys and equal rows are
+    twins, for duplicate-index to report."""
+    mine = predicates.effective_conditions(table, index.predicate)
+    theirs = predicates.effective_conditions(table, wider.predicate)
+    if mine is None or theirs is None:
+        return len(wider.keys) > len(index.keys) and (wider.predicate or "") == (index.predicate or "")
+    keys = set(index.column_keys)
+    if not theirs <= mine or any(column not in keys for _, column in mine - theirs):
+        return False
+    return len(wider.keys) > len(index.keys) or theirs < mine
 
 
 _CREATE = re.compile(r"^CREATE (UNIQUE )?INDEX ", re.IGNORECASE)

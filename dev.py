@@ -21,9 +21,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PY = VENV / "bin" / "python"
+NPM_PREFIX = ".cache/npm"
+MERMAID_PACKAGE = "mermaid@11"
+MERMAID_JS = f"{NPM_PREFIX}/node_modules/mermaid/dist/mermaid.min.js"
 SYSTEM_PACKAGES = {
     "dot": "graphviz",
     "chromium": "chromium",
+    "npm": "npm",  # fetches the mermaid library that tests/test_erd_parsers.py validates Mermaid exports with
     # PostgreSQL 15's server for tests/test_versions.py; its binaries are not on PATH
     "/usr/lib/postgresql/15/bin/postgres": "postgresql-15",
 }
@@ -57,12 +61,23 @@ def ensure_system_packages(commands: list[str]) -> None:
         return
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
         print(f"note: {', '.join(missing)} missing and cannot be installed here (needs root and apt-get); "
-              "tests that need them will say so when they skip.", file=sys.stderr)
+              "the tests that need them will fail, naming what is missing.", file=sys.stderr)
         return
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     run("apt-get", "update", "-qq", env=env)
     if run("apt-get", "install", "-y", "-qq", *missing, env=env):
         sys.exit(f"apt-get install {' '.join(missing)} failed; see the messages above.")
+
+
+def ensure_mermaid() -> None:
+    """The mermaid npm package under .cache/npm (gitignored), which tests load into Chromium."""
+    if (ROOT / MERMAID_JS).exists():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        sys.exit("npm is missing and could not be installed; Mermaid exports cannot be validated without it.")
+    if run(npm, "install", "--prefix", NPM_PREFIX, MERMAID_PACKAGE, "--no-audit", "--no-fund"):
+        sys.exit(f"npm install {MERMAID_PACKAGE} failed; see the messages above.")
 
 
 def main(argv: list[str]) -> int:
@@ -75,7 +90,8 @@ def main(argv: list[str]) -> int:
         ensure_system_packages(["dot"])
         return run(PY, "-m", "streamlit", "run", "app.py", *rest)
     ensure_venv("test")
-    ensure_system_packages(["dot", "chromium", "/usr/lib/postgresql/15/bin/postgres"])
+    ensure_system_packages(["dot", "chromium", "npm", "/usr/lib/postgresql/15/bin/postgres"])
+    ensure_mermaid()
     if run(PY, "-m", "ruff", "check", "."):
         return 1
     workers = rest and rest[0].startswith("-n") and [] or ["-n", str(min(4, os.cpu_count() or 1))]

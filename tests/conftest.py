@@ -8,10 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from tests import skip_allowlist
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
 
 os.environ.setdefault("SCHEMA_STUDIO_HOME", str(ROOT / ".schema-studio"))
+
+
+def pytest_configure(config):
+    skip_allowlist.register(config)
 
 
 @pytest.fixture

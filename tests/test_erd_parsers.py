@@ -34,11 +34,10 @@ def demo():
 
 @pytest.fixture(scope="session")
 def mermaid_js() -> Path:
-    """The mermaid npm package, installed once under .cache/npm when missing."""
+    """The mermaid npm package, which `python3 dev.py test` installs under .cache/npm (installed here when missing)."""
     if not MERMAID_JS.exists():
         npm = shutil.which("npm")
-        if npm is None:
-            pytest.skip("npm is not installed, so the mermaid library cannot be fetched to check Mermaid exports")
+        assert npm is not None, "npm is not installed: run `python3 dev.py test`, which installs it and mermaid"
         done = subprocess.run(
             [npm, "install", "--prefix", str(NPM_PREFIX), "mermaid@11", "--no-audit", "--no-fund"],
             capture_output=True, text=True, timeout=600, check=False,

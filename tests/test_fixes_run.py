@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from analyzers.engine import analyze
-from studio.sources import embedded
+from studio.sources import demo, embedded, postgres
 from studio.sources.ddl_script import split
 from studio.sql import ident, qualified_name
 from tests.conftest import corpus_file
@@ -100,12 +100,6 @@ def _run_all_fixes(template: str, catalog) -> list[str]:
 
 
 def test_demo_fixes_run():
-    try:
-        from studio.sources import demo
-    except ImportError:
-        pytest.skip("studio.sources.demo is not there yet")
-    from studio.sources import postgres
-
     # A private build of the demo as the template: the shared demo database may have other
     # sessions (studio, other tests), and CREATE DATABASE ... TEMPLATE needs it idle.
     with embedded.scratch_database("fixdemo") as name:

@@ -34,6 +34,8 @@ PREFIX = "source.erd."  # source-scoped: cleared when another source is loaded
 FOCUS, DEPTH, DOMAIN, SCHEMAS = PREFIX + "focus", PREFIX + "depth", PREFIX + "domain", PREFIX + "schemas"
 COLUMNS, CLUSTER, DIRECTION, IMPLIED = PREFIX + "columns", PREFIX + "cluster", PREFIX + "direction", PREFIX + "implied"
 SELECTED, PENDING, URL_READ = PREFIX + "selected", PREFIX + "pending", PREFIX + "url_read"
+VIEW = PREFIX + "view"
+OVERVIEW, DIAGRAM = "overview", "diagram"
 ALL_DOMAINS = ""
 NO_FOCUS = ""
 ALL_COLUMNS_UP_TO = 20  # tables; past this the diagram opens on keys only, to stay readable
@@ -100,6 +102,7 @@ def apply_pending(catalog: Catalog) -> None:
         st.session_state[SELECTED] = name
     elif kind == "domain":
         st.session_state[DOMAIN] = name
+        st.session_state[VIEW] = DIAGRAM
 
 
 def read_url(catalog: Catalog) -> None:
@@ -121,6 +124,7 @@ def read_url(catalog: Catalog) -> None:
         return
     st.session_state[FOCUS] = table.qualified
     st.session_state[SELECTED] = table.qualified
+    st.session_state[VIEW] = DIAGRAM
 
 
 def sync_url() -> None:
@@ -135,6 +139,18 @@ def sync_url() -> None:
 def focus_on(name: str) -> None:
     st.session_state[FOCUS] = name
     st.session_state[SELECTED] = name
+    st.session_state[VIEW] = DIAGRAM
+
+
+def show_diagram() -> None:
+    st.session_state[VIEW] = DIAGRAM
+
+
+def view_changed() -> None:
+    """Back to the overview: it shows every domain, so the focus and the domain are let go."""
+    if st.session_state.get(VIEW) == OVERVIEW:
+        st.session_state[FOCUS] = NO_FOCUS
+        st.session_state[DOMAIN] = ALL_DOMAINS
 
 
 # Controls ---------------------------------------------------------------------------------------
@@ -144,9 +160,15 @@ def controls(catalog: Catalog, domains) -> Options:
     names = sorted(t.qualified for t in drawable_tables(catalog, Options()))
     schemas = sorted({t.schema for t in catalog.tables})
     domain_sizes = {d.name: len(d.tables) for d in domains}
-    row = st.columns([3, 2, 2, 2])
+    st.session_state.setdefault(VIEW, OVERVIEW if len(names) > OVERVIEW_THRESHOLD else DIAGRAM)
+    row = st.columns([2, 3, 2, 2, 2])
+    row[0].segmented_control(
+        "Show", [OVERVIEW, DIAGRAM], key=VIEW, format_func=str.capitalize, on_change=view_changed,
+        help="The overview shows one box per domain; click one to open it.",
+    )
+    row = row[1:]
     focus = row[0].selectbox(
-        "Find a table", [NO_FOCUS, *names], key=FOCUS,
+        "Find a table", [NO_FOCUS, *names], key=FOCUS, on_change=show_diagram,
         format_func=lambda n: "— whole schema —" if n == NO_FOCUS else n,
         help="Type to search; the diagram focuses on the table and its neighbours.",
     )
@@ -156,10 +178,13 @@ def controls(catalog: Catalog, domains) -> Options:
     depth = row[1].slider("Depth", 1, 4, key=DEPTH,
                           help="Relationship hops around the focused table.", disabled=not focus)
     columns = row[2].segmented_control("Columns", ["all", "keys", "none"], key=COLUMNS) or "all"
+    if st.session_state.get(DOMAIN) not in (ALL_DOMAINS, *domain_sizes):
+        st.session_state[DOMAIN] = ALL_DOMAINS  # a domain of another setting (implied keys on or off)
     domain = row[3].selectbox(
-        "Domain", [ALL_DOMAINS, *domain_sizes], key=DOMAIN,
+        "Domain", [ALL_DOMAINS, *domain_sizes], key=DOMAIN, on_change=show_diagram,
         format_func=lambda d: "— all domains —" if d == ALL_DOMAINS else f"{d} ({domain_sizes[d]})",
-        help="Communities of the foreign-key graph, named after their most central table.",
+        help="Communities of the foreign-key graph, named by their most-referenced table, a name prefix "
+        "their tables share or their schema, whichever covers more of them.",
     )
     with st.expander("More options", icon=":material/tune:"):
         more = st.columns(4)
@@ -277,10 +302,10 @@ def main() -> None:
     options = controls(catalog, domains)
     sync_url()
     drawn = drawable_tables(catalog, options)
-    overview = len(drawn) > OVERVIEW_THRESHOLD and options.focus is None and options.domain is None
+    overview = st.session_state.get(VIEW) == OVERVIEW and options.focus is None and options.domain is None
     if overview:
         st.caption(
-            md(f"{len(drawn):,} tables: showing the {len(domains)} domains. Click a domain to open it, "
+            md(f"{len(drawn):,} tables in {len(domains)} domains. Click a domain to open it, "
                "or find a table to see its neighbourhood.")
         )
     diagram_column, detail_column = st.columns([5, 2])

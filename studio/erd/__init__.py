@@ -88,12 +88,11 @@ def domain_edges(domains: tuple[Domain, ...], relationships: list[Relationship])
 
 
 def overview_dot(catalog: Catalog, options: Options | None = None, domains=None) -> str:
-    from studio.erd.dot import overview_dot as draw
+    from studio.erd.overview import overview_dot as draw
 
     options = options or Options()
     domains = domains if domains is not None else compute_domains(catalog, options)
-    edges = domain_edges(domains, all_relationships(catalog, options.implied))
-    return draw(domains, edges, options.direction)
+    return draw(domains, domain_edges(domains, all_relationships(catalog, options.implied)))
 
 
 OVERVIEW_FORMATS = ("dot", "svg", "png", "text")

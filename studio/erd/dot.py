@@ -8,7 +8,6 @@ Crow's-foot ends (Graphviz arrow shapes, the first drawn nearest the table):
 from __future__ import annotations
 
 import colorsys
-import math
 
 from studio.catalog import Table
 from studio.erd.escape import dot_string, html
@@ -295,30 +294,5 @@ def to_dot(diagram: Diagram) -> str:
     if options.legend:
         title = "Schemas" if options.cluster == "schema" else "Domains"
         lines.append(f"  legend [id=\"erd-legend\", label={legend_label(legend_groups, title)}];")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
-def overview_dot(domains, edges: dict[tuple[str, str], int], direction: str = "LR") -> str:
-    """One node per domain (name, table count, a few of its tables), weighted edges between domains."""
-    lines = graph_header(direction, "domains", len(domains))
-    position = {d.name: i for i, d in enumerate(domains)}
-    for i, d in enumerate(domains):
-        sample = ", ".join(t.partition(".")[2] for t in d.tables[:3]) + (", …" if len(d.tables) > 3 else "")
-        label = (
-            '<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="4" COLOR="#94a3b8">'
-            f'<TR><TD BGCOLOR="{HEADER}"><FONT COLOR="white"><B>{html(d.name)}</B></FONT></TD></TR>'
-            f"<TR><TD>{len(d.tables)} table{'s' if len(d.tables) != 1 else ''}</TD></TR>"
-            f'<TR><TD><FONT POINT-SIZE="8" COLOR="{TYPE_COLOUR}">{html(sample)}</FONT></TD></TR>'
-            "</TABLE>>"
-        )
-        lines.append(f'  d{i} [id="{svg_id(i, "d")}", label={label}];')
-    for (a, b), count in sorted(edges.items()):
-        if a in position and b in position and a != b:
-            width = 1 + math.log2(count)
-            lines.append(
-                f'  d{position[a]} -> d{position[b]} [label="{count}", penwidth={width:.1f}, arrowhead=teetee, '
-                'arrowtail=crowodot, dir=both, color="#475569"];'
-            )
     lines.append("}")
     return "\n".join(lines) + "\n"

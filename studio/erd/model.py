@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from studio.catalog import Catalog, Table
-from studio.erd.domains import Domain, find_domains
+from studio.erd.domains import LOOKUP_COLUMNS, Domain, find_domains
 from studio.erd.options import Options
 
 DIAGRAM_KINDS = ("table", "partitioned_table", "foreign_table")
@@ -189,9 +189,16 @@ def neighbourhood(start: str, relationships: Iterable[Relationship], depth: int)
 
 def compute_domains(catalog: Catalog, options: Options | None = None) -> tuple[Domain, ...]:
     options = options or Options()
-    names = [t.qualified for t in drawable_tables(catalog, _unscoped(options))]
+    drawn = drawable_tables(catalog, _unscoped(options))
     edges = [(r.table, r.ref_table) for r in all_relationships(catalog, options.implied)]
-    return find_domains(names, edges)
+    referencing = {a for a, _ in edges}
+    lookups = [t.qualified for t in drawn if t.qualified not in referencing and _other_columns(t) <= LOOKUP_COLUMNS]
+    return find_domains([t.qualified for t in drawn], edges, lookups)
+
+
+def _other_columns(table: Table) -> int:
+    key = set(table.primary_key.columns) if table.primary_key else set()
+    return sum(1 for c in table.columns if c.name not in key)
 
 
 def _unscoped(options: Options) -> Options:

@@ -83,3 +83,30 @@ def test_url_parameter_opens_focused_on_a_table(page):
     assert 1 < shown.count() < 30  # the neighbourhood, not the whole schema
     assert node(page, "public.work_orders").count() == 1
     assert "table=public.work_orders" in page.url
+
+
+def test_overview_click_opens_the_domain(page):
+    from studio.erd import compute_domains
+    from studio.sources import demo
+
+    domains = compute_domains(demo.load().catalog)
+    open_erd(page)
+    page.locator("[data-testid='stMain']").get_by_text("Overview", exact=True).click()
+    wait_for_app(page)
+    boxes = page.locator(f"{VIEWER} g.node[data-erd-target^='domain:']")
+    boxes.first.wait_for(timeout=30_000)
+    assert boxes.count() == len(domains)
+    shown = {boxes.nth(i).get_attribute("data-erd-target") for i in range(boxes.count())}
+    assert shown == {f"domain:{d.name}" for d in domains}
+    # the aggregated edges carry their counts as text
+    assert page.locator(f"{VIEWER} g.edge text").count() >= 1
+    chosen = domains[1]
+    page.locator(f"{VIEWER} g.node[data-erd-target='domain:{chosen.name}'] polygon").first.click(force=True)
+    wait_for_app(page)
+    page.locator(f"{VIEWER} g.node[data-erd-target^='table:']").first.wait_for(timeout=30_000)
+    tables = page.locator(f"{VIEWER} g.node[data-erd-target^='table:']")
+    assert {tables.nth(i).get_attribute("data-erd-target") for i in range(tables.count())} == {
+        f"table:{t}" for t in chosen.tables
+    }
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.screenshot(path=str(screenshot_path("erd-domain")), full_page=False)

@@ -23,6 +23,7 @@ from studio.erd import (
 from studio.erd.layout import has_dot
 from studio.erd.layout import render as layout
 from studio.erd.model import drawable_tables
+from studio.erd.paths import describe, join_sql, path_diagram, shortest_paths
 from studio.errors import StudioError
 from studio.ui import state
 from studio.ui.components import guarded, md, plural, show_error
@@ -34,8 +35,9 @@ PREFIX = "source.erd."  # source-scoped: cleared when another source is loaded
 FOCUS, DEPTH, DOMAIN, SCHEMAS = PREFIX + "focus", PREFIX + "depth", PREFIX + "domain", PREFIX + "schemas"
 COLUMNS, CLUSTER, DIRECTION, IMPLIED = PREFIX + "columns", PREFIX + "cluster", PREFIX + "direction", PREFIX + "implied"
 SELECTED, PENDING, URL_READ = PREFIX + "selected", PREFIX + "pending", PREFIX + "url_read"
-VIEW = PREFIX + "view"
-OVERVIEW, DIAGRAM = "overview", "diagram"
+VIEW, PATH_FROM, PATH_TO = PREFIX + "view", PREFIX + "path_from", PREFIX + "path_to"
+OVERVIEW, DIAGRAM, PATH = "overview", "diagram", "path"
+NO_TABLE = ""
 ALL_DOMAINS = ""
 NO_FOCUS = ""
 ALL_COLUMNS_UP_TO = 20  # tables; past this the diagram opens on keys only, to stay readable
@@ -67,6 +69,21 @@ def drawing(catalog: Catalog, options: Options, suppressions: tuple = ()) -> tup
         return dot, layout(dot, "svg").decode("utf-8"), svg_targets(diagram), None
     except StudioError as exc:
         return dot, None, svg_targets(diagram), str(exc)
+
+
+@st.cache_data(hash_funcs=_HASH, show_spinner=False, max_entries=16)
+def path_drawing(catalog: Catalog, start: str, goal: str, options: Options):
+    """(DOT, SVG or None, click targets, layout error, the paths' text and SQL joins)."""
+    paths = shortest_paths(catalog, start, goal, options.implied)
+    joins = [(describe(p), join_sql(p)) for p in paths]
+    if not paths:
+        return None, None, {}, None, joins
+    diagram = path_diagram(catalog, paths, options)
+    dot = render(diagram, "dot")
+    try:
+        return dot, layout(dot, "svg").decode("utf-8"), svg_targets(diagram), None, joins
+    except StudioError as exc:
+        return dot, None, svg_targets(diagram), str(exc), joins
 
 
 @st.cache_data(hash_funcs=_HASH, show_spinner=False, max_entries=8)
@@ -163,8 +180,8 @@ def controls(catalog: Catalog, domains) -> Options:
     st.session_state.setdefault(VIEW, OVERVIEW if len(names) > OVERVIEW_THRESHOLD else DIAGRAM)
     row = st.columns([2, 3, 2, 2, 2])
     row[0].segmented_control(
-        "Show", [OVERVIEW, DIAGRAM], key=VIEW, format_func=str.capitalize, on_change=view_changed,
-        help="The overview shows one box per domain; click one to open it.",
+        "Show", [OVERVIEW, DIAGRAM, PATH], key=VIEW, format_func=str.capitalize, on_change=view_changed,
+        help="Overview: one box per domain; click one to open it. Path: how two tables are connected.",
     )
     row = row[1:]
     focus = row[0].selectbox(
@@ -273,6 +290,31 @@ def details(catalog: Catalog, table: Table, suppressions: tuple = ()) -> None:
         )
 
 
+# Paths ------------------------------------------------------------------------------------------
+
+
+def path_ends(catalog: Catalog) -> tuple[str | None, str | None]:
+    names = sorted(t.qualified for t in drawable_tables(catalog, Options()))
+    left, right = st.columns(2)
+    label = {NO_TABLE: "— choose a table —"}
+    start = left.selectbox("From", [NO_TABLE, *names], key=PATH_FROM, format_func=lambda n: label.get(n, n))
+    goal = right.selectbox("To", [NO_TABLE, *names], key=PATH_TO, format_func=lambda n: label.get(n, n))
+    return start or None, goal or None
+
+
+def show_joins(start: str, goal: str, joins: list[tuple[str, str]]) -> None:
+    if not joins:
+        st.info(md(f"No foreign-key path, declared or implied, connects {start} and {goal}."),
+                icon=":material/link_off:")
+        return
+    hops = joins[0][1].count("\nJOIN ")
+    st.markdown(md(f"**{plural(len(joins), 'shortest path')}** from {start} to {goal}, "
+                   f"{plural(hops, 'join')} each; dashed steps are implied (no constraint)."))
+    for i, (line, sql) in enumerate(joins, 1):
+        st.caption(md(f"{i}. {line}"))
+        st.code(sql, language="sql")
+
+
 # Page -------------------------------------------------------------------------------------------
 
 
@@ -303,6 +345,14 @@ def main() -> None:
     sync_url()
     drawn = drawable_tables(catalog, options)
     overview = st.session_state.get(VIEW) == OVERVIEW and options.focus is None and options.domain is None
+    path = st.session_state.get(VIEW) == PATH
+    start = goal = None
+    if path:
+        start, goal = path_ends(catalog)
+        if not (start and goal):
+            st.caption("Choose two tables: the diagram shows the shortest foreign-key paths between them, "
+                       "and each path as a SQL join.")
+            return
     if overview:
         st.caption(
             md(f"{len(drawn):,} tables in {len(domains)} domains. Click a domain to open it, "
@@ -314,12 +364,18 @@ def main() -> None:
     with diagram_column:
         try:
             with st.spinner("Laying out the diagram…"):
-                if overview:
+                joins = None
+                if path:
+                    dot, svg, targets, problem, joins = path_drawing(catalog, start, goal, options)
+                elif overview:
                     dot, svg, targets, problem = overview_drawing(catalog, options)
                 else:
                     dot, svg, targets, problem = drawing(catalog, options, suppressions)
         except StudioError as exc:
             show_error(exc, "Drawing the diagram")
+            return
+        if path and dot is None:
+            show_joins(start, goal, joins)
             return
         if svg is not None:
             picked = erd_viewer(svg, targets, selected=f"table:{selected}" if selected else None, height=640)
@@ -329,7 +385,10 @@ def main() -> None:
         else:
             st.caption(md(problem or "") + " Showing the browser's layout instead (no zoom or click).")
             st.graphviz_chart(dot, width="stretch")
-        downloads(catalog, options, overview, suppressions)
+        if path:
+            show_joins(start, goal, joins)
+        else:
+            downloads(catalog, options, overview, suppressions)
     with detail_column:
         table = catalog.table(selected) if selected else None
         if table is None:

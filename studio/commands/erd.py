@@ -17,6 +17,11 @@ def add_parser(sub) -> None:
         help="one node per domain (communities of the foreign-key graph) with the links between them; "
         "dot, svg, png or text",
     )
+    parser.add_argument(
+        "--path", nargs=2, metavar=("FROM", "TO"),
+        help="how two tables are connected: the shortest foreign-key paths (declared and implied) as joins "
+        "(text) or as a diagram (other formats)",
+    )
     parser.add_argument("--columns", choices=("all", "keys", "none"), default="all", help="column detail (all)")
     parser.add_argument("--cluster", choices=("none", "schema", "domain"), default="schema")
     parser.add_argument("--direction", choices=("LR", "TB"), default="LR")
@@ -38,6 +43,8 @@ def run(args) -> int:
         raise StudioError(f"--depth {args.depth}: give 0 or more hops")
     if args.format == "png" and not args.output:
         raise StudioError("--format png writes binary data: give -o FILE.png")
+    if args.path and (args.overview or args.focus or args.domain):
+        raise StudioError("--path draws the tables between two tables: leave out --overview, --focus and --domain")
     if args.overview and (args.focus or args.domain):
         raise StudioError("--overview shows every domain: leave out --focus and --domain, or drop --overview")
     if args.overview and args.format not in OVERVIEW_FORMATS:
@@ -55,10 +62,31 @@ def run(args) -> int:
     if args.overview:
         write_output(args, render_overview(catalog, args.format, options))
         return 0
+    if args.path:
+        return _paths(args, catalog, options)
     findings = None
     if not args.no_findings and args.format in ("dot", "svg", "png", "text"):
         findings = _findings(catalog, args.config)
     write_output(args, render(build(catalog, options, findings), args.format))
+    return 0
+
+
+def _paths(args, catalog, options) -> int:
+    import sys
+
+    from studio.erd import render, require_table
+    from studio.erd.paths import path_diagram, paths_text, shortest_paths
+
+    start, goal = (require_table(catalog, name) for name in args.path)
+    paths = shortest_paths(catalog, start, goal, options.implied)
+    if not paths:
+        print(paths_text(start, goal, paths).strip() + "; try without --no-implied, or check the two names",
+              file=sys.stderr)
+        return 1
+    if args.format == "text":
+        write_output(args, paths_text(start, goal, paths))
+    else:
+        write_output(args, render(path_diagram(catalog, paths, options), args.format))
     return 0
 
 

@@ -110,3 +110,35 @@ def test_overview_click_opens_the_domain(page):
     }
     assert page.locator("[data-testid='stException']").count() == 0
     page.screenshot(path=str(screenshot_path("erd-domain")), full_page=False)
+
+
+def choose(page, label: str, option: str) -> None:
+    box = page.locator("[data-testid='stMain'] [data-testid='stSelectbox']").filter(has_text=label)
+    box.locator("input").fill(option)
+    page.get_by_role("option", name=option, exact=True).click()
+    wait_for_app(page)
+
+
+def test_path_between_two_tables_as_diagram_and_join(page):
+    from studio.erd.paths import join_sql, shortest_paths
+    from studio.sources import demo
+
+    start, goal = "public.work_order_photos", "catalog.manufacturers"
+    paths = shortest_paths(demo.load().catalog, start, goal)
+    assert paths
+    open_erd(page)
+    page.locator("[data-testid='stMain']").get_by_text("Path", exact=True).click()
+    wait_for_app(page)
+    choose(page, "From", start)
+    choose(page, "To", goal)
+    page.locator(f"{VIEWER} g.node[data-erd-target='table:{goal}']").wait_for(timeout=30_000)
+    tables = page.locator(f"{VIEWER} g.node[data-erd-target^='table:']")
+    expected = {t for p in paths for t in p.tables}
+    assert {tables.nth(i).get_attribute("data-erd-target") for i in range(tables.count())} == {
+        f"table:{t}" for t in expected
+    }
+    code = page.locator("[data-testid='stCode']")
+    assert code.count() == len(paths)
+    assert code.first.inner_text().strip() == join_sql(paths[0]).strip()
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.screenshot(path=str(screenshot_path("erd-path")), full_page=True)

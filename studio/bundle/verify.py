@@ -241,7 +241,20 @@ def _apply(result: VerifyResult, url: str, files: dict, names: list[str], direct
     return result.add(f"every {direction} script applies", True, f"{len(names)} scripts")
 
 
-def _bundle_design(files: dict, plan: dict, original: Catalog):
+def unaccounted_rows(url: str, original: Catalog, counts: dict[str, int], made) -> list[str]:
+    """Tables whose rows now (in the table, its tenant copies, or the quarantine) differ from `counts`, the original's."""
+    from studio.migrate import tenant_copies, tenant_moves
+
+    moves = tenant_moves.moves_of(made) if made else None  # rows of moved tables count in their tenant copies
+    after = row_counts(url, original, skip=set(moves.tables) if moves else frozenset())
+    if moves:
+        after.update(tenant_copies.counted(url, moves, original))
+    moved = quarantined(url)
+    return [f"{t}: {n} before, {after.get(t, 0)} after + {moved.get(t, 0)} quarantined"
+            for t, n in counts.items() if after.get(t, 0) + moved.get(t, 0) != n]
+
+
+def bundle_design(files: dict, plan: dict, original: Catalog):
     """The design of the bundle's design.toml over the original model: (design, None), (None, why it cannot be
     computed), or (None, None) when the bundle carries no design. Computed once for every check that needs it."""
     import datetime as dt
@@ -323,19 +336,11 @@ def verify(bundle: bytes | str | Path, *, demo: bool = False, ddl: str | Path | 
         remaining = {f.key for f in analyze(migrated).findings}
         still = [k for k in plan["fixed"] if k in remaining]
         result.add("claimed fixes are gone", not still, f"still found: {', '.join(still)}" if still else f"{len(plan['fixed'])} findings fixed")
-        made, error = _bundle_design(files, plan, original)
+        made, error = bundle_design(files, plan, original)
         _check_design_target(result, plan, made, error, migrated)
-        from studio.migrate import tenant_copies, tenant_moves
-
-        moves = tenant_moves.moves_of(made) if made else None  # rows of moved tables count in their tenant copies
-        after = row_counts(scratch.admin_url, original, skip=set(moves.tables) if moves else frozenset())
-        if moves:
-            after.update(tenant_copies.counted(scratch.admin_url, moves, original))
-        moved = quarantined(scratch.admin_url)
-        lost = [f"{t}: {n} before, {after.get(t, 0)} after + {moved.get(t, 0)} quarantined"
-                for t, n in counts.items() if after.get(t, 0) + moved.get(t, 0) != n]
+        lost = unaccounted_rows(scratch.admin_url, original, counts, made)
         result.add("no row lost (tables + quarantine = original)", not lost,
-                   "; ".join(lost[:5]) or f"{sum(counts.values())} rows, {sum(moved.values())} in quarantine")
+                   "; ".join(lost[:5]) or f"{sum(counts.values())} rows, {sum(quarantined(scratch.admin_url).values())} in quarantine")
         if not _apply(result, scratch.run_url, files, downs, "down", say, 0.6, 0.35):
             result.seconds = time.monotonic() - started
             return result

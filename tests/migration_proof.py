@@ -14,7 +14,8 @@ from pathlib import Path
 
 import psycopg
 
-from studio.bundle import read_bundle
+from studio.bundle.manifest import read_bundle
+from studio.bundle.verify import ScriptFailed, bundle_design, row_counts, run_script, unaccounted_rows
 from studio.design.decisions import Decisions, Tenancy
 from studio.errors import StudioError
 from studio.migrate import quarantine
@@ -22,7 +23,6 @@ from studio.migrate.export import build_export
 from studio.sources import ddl as ddl_source
 from studio.sources import open_source, postgres
 from studio.sql import qualified
-from studio.verify import ScriptFailed, bundle_design, row_counts, run_script, unaccounted_rows
 from tests.schemagen import Shape
 
 MODELS = ("rls", "schema-per-tenant", "database-per-tenant", "hybrid", "citus")
@@ -132,7 +132,7 @@ def _up_down_up(bundle: bytes, proof: Proof) -> None:
                 proof.problems.append(f"{round_name}: rows unaccounted for: {'; '.join(lost)}")
             if unreasoned := _unreasoned(admin):
                 proof.problems.append(f"{round_name}: {unreasoned} quarantined rows without a reason")
-        from studio.verify import quarantined
+        from studio.bundle.verify import quarantined
 
         proof.quarantined = sum(quarantined(admin).values())
     finally:

@@ -584,6 +584,7 @@ class DesignPlanner:
         self.key_swap_tables.append(table.qualified)
         before, after = op.before, op.after
         if after is not None:
+            self._cleanse_for_key(table, after)
             tmp = dataclasses.replace(after, name=temp_name(after.name))
             self.step("validate", "add-foreign-key", table, [ddl.add_foreign_key(table, tmp, not_valid=True)],
                       [f"ALTER TABLE {name} DROP CONSTRAINT IF EXISTS {ident(tmp.name)};"],
@@ -607,6 +608,18 @@ class DesignPlanner:
                 down_last.append(f"ALTER TABLE {name} VALIDATE CONSTRAINT {ident(before.name)};")
         self._fk_downs_first += down_first
         self._fk_downs_last += down_last
+
+    def _cleanse_for_key(self, table: Table, key) -> None:
+        """Before a new or widened foreign key is validated, exactly the rows no parent matches under it (a row
+        pointing at another tenant's parent, once the key carries the tenant) go to the quarantine with the reason."""
+        step_name = _slug("orphans", table.name, *key.columns)
+        old = self.current.table(table.qualified) or table
+        self.step("cleanse", "orphans", table,
+                  [quarantine.orphans(step_name, table, key.columns, key.ref_table, key.ref_columns, key.name, self.current)],
+                  [quarantine.restore(step_name, old, self.current)], ROW_EXCLUSIVE,
+                  f"Moves rows no {key.ref_table} row matches on ({', '.join(key.ref_columns)}) to the quarantine "
+                  "(another tenant's parent included); the down puts them back.",
+                  title=f"quarantine rows of {table.qualified} that ({', '.join(key.columns)}) would reject")
 
     def _checks(self, table: Table, ops: list[Op]) -> None:
         name = _q(table)

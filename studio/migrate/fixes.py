@@ -44,13 +44,26 @@ SHARE_ROW = "SHARE ROW EXCLUSIVE on both tables, catalog-only (NOT VALID: no sca
 ROW_EXCLUSIVE = "ROW EXCLUSIVE (the moved rows only)"
 
 
+# Fixes that rest on a guess (a relationship or a natural key the schema never declared): by default their
+# constraint is added without moving a row; their cleanse runs only when the rule or the finding is named.
+GUESSED = frozenset({"implied-foreign-key", "natural-key-not-unique"})
+
+
+def _names(accepted) -> set[str]:
+    return {accepted} if isinstance(accepted, str) else set(accepted or ())
+
+
 def accepted_findings(findings, accepted) -> list[Finding]:
-    if accepted in ("all", ("all",)):
+    """`accepted` is "all", "none", or rule ids / finding keys, "all" among them accepting every fix."""
+    wanted = _names(accepted)
+    if "all" in wanted:
         return [f for f in findings if f.fix]
-    if accepted in ("none", ("none",), None):
-        return []
-    wanted = set(accepted)
     return [f for f in findings if f.fix and (f.rule in wanted or f.key in wanted)]
+
+
+def named(finding: Finding, accepted) -> bool:
+    wanted = _names(accepted)
+    return finding.rule in wanted or finding.key in wanted
 
 
 def statements(fix: str) -> list[str]:
@@ -67,6 +80,7 @@ def statements(fix: str) -> list[str]:
 def plan_fixes(catalog: Catalog, findings, accepted, builder: Builder):
     fixed: list[str] = []
     left: list[Left] = []
+    notes: list[str] = []
     for finding in findings:
         if finding not in accepted_findings(findings, accepted):
             left.append(Left(finding.key, finding.rule, finding.table, "not accepted"))
@@ -82,10 +96,49 @@ def plan_fixes(catalog: Catalog, findings, accepted, builder: Builder):
         if isinstance(steps, str):
             left.append(Left(finding.key, finding.rule, finding.table, steps))
             continue
+        if finding.rule in GUESSED and not named(finding, accepted) and any(s.phase == "cleanse" for s in steps):
+            steps, why = _without_moving_rows(catalog, finding, steps)
+            if not steps:
+                left.append(Left(finding.key, finding.rule, finding.table, why))
+                continue
+            notes.append(why)
         for step in steps:
             builder.add(step)
         fixed.append(finding.key)
-    return fixed, left, []
+    return fixed, left, notes
+
+
+def _without_moving_rows(catalog: Catalog, finding: Finding, steps: list[Step]) -> tuple[list[Step], str]:
+    """A guessed fix without its cleanse: a foreign key stays NOT VALID (new writes are checked, no row moves);
+    a unique key, which has no NOT VALID form, is left. The reason carries the query that lists the rows."""
+    name = f"--fix {finding.rule} (or --fix {finding.key})"
+    table = catalog.table(finding.table)
+    key = next((s for s in steps if s.name.startswith("add_foreign_key")), None)
+    if key is not None and key.phase != "expand":  # a partitioned table: no NOT VALID foreign key exists
+        return [], (f"a guessed foreign key on a partitioned table cannot be added NOT VALID, and validating it would "
+                    f"quarantine its orphans: export with {name} to run it.")
+    if key is not None and table is not None:
+        fk = next(f for f in _added_foreign_keys(key) if f)
+        query = quarantine.orphan_query(table, fk[1], fk[2], fk[3])
+        return [key], (f"{finding.table}: the guessed foreign key {fk[0]} ({', '.join(fk[1])}) -> {fk[2]} is added NOT VALID "
+                       f"(new writes are checked; no row moves on a guess). Rows it would reject: `{query};` "
+                       f"To quarantine them and VALIDATE, export with {name}.")
+    columns = next((c for s in steps if s.phase == "cleanse" for c in [_dedupe_columns(s)] if c), ())
+    query = quarantine.duplicate_query(table, columns) if table is not None and columns else "(no query)"
+    return [], (f"a guessed natural key: its unique index would quarantine the duplicates. Rows it would move: `{query};` "
+                f"Export with {name} to run it.")
+
+
+def _added_foreign_keys(step: Step):
+    for statement in step.up:
+        m = match(r"ALTER\s+TABLE\s+(?:ONLY\s+)?{Q}\s+ADD\s+CONSTRAINT\s+({I})\s+FOREIGN\s+KEY\s*(\([^)]*\))\s*REFERENCES\s+({Q})"
+                  r"\s*(\([^)]*\))", statement.rstrip(";"))
+        yield (unquote(m.group(1)), column_list(m.group(2)), qualified_key(m.group(3)), column_list(m.group(4))) if m else None
+
+
+def _dedupe_columns(step: Step) -> tuple[str, ...]:
+    m = re.search(r"PARTITION BY (.+?) ORDER BY ctid", " ".join(step.up))
+    return tuple(unquote(c.strip()) for c in m.group(1).split(",")) if m else ()
 
 
 def _table(catalog: Catalog, text: str) -> Table | None:
@@ -119,7 +172,20 @@ def _translate_fix(catalog: Catalog, finding: Finding, sqls: list[str]) -> list[
             first = " ".join(sql.split())[:80]
             return f"not planned automatically: no safe reverse known for `{first}`"
         steps.extend(made)
-    return steps
+    return _keys_before_their_references(steps)
+
+
+def _keys_before_their_references(steps: list[Step]) -> list[Step]:
+    """A fix that builds a unique key and a foreign key onto it (a composite tenant key): the foreign key waits for
+    the key, which is built in the validate phase (PostgreSQL needs the unique key to exist), and so does its
+    cleanse (whose down drops and re-adds that foreign key)."""
+    import dataclasses
+
+    if not any(s.phase == "validate" and s.name.startswith(("attach_unique", "primary_key")) for s in steps):
+        return steps
+    follows = ("add_foreign_key", "orphans")
+    return [dataclasses.replace(s, phase="validate") if s.phase in ("expand", "cleanse") and s.name.startswith(follows) else s
+            for s in steps]
 
 
 def _step(finding: Finding, table: Table | None, phase: str, kind: str, up, down, lock, risk, **extra) -> Step:

@@ -124,25 +124,40 @@ def _restore_one(step: str, table: Table) -> str:
     )
 
 
-def orphans(step: str, child: Table, columns, parent: str, ref_columns, constraint: str, catalog=None) -> str:
+def _orphan_where(columns, parent: str, ref_columns) -> str:
     present = " AND ".join(f"c.{ident(c)} IS NOT NULL" for c in columns)
     join = " AND ".join(f"p.{ident(r)} = c.{ident(c)}" for c, r in zip(columns, ref_columns, strict=True))
-    where = f"{present} AND NOT EXISTS (SELECT 1 FROM {qualified_name(parent)} AS p WHERE {join})"
+    return f"{present} AND NOT EXISTS (SELECT 1 FROM {qualified_name(parent)} AS p WHERE {join})"
+
+
+def orphans(step: str, child: Table, columns, parent: str, ref_columns, constraint: str, catalog=None) -> str:
     reason = f"orphan: no {parent} row for {', '.join(columns)} (blocks {constraint})"
-    return _move(step, child, where, reason, catalog)
+    return _move(step, child, _orphan_where(columns, parent, ref_columns), reason, catalog)
+
+
+def orphan_query(child: Table, columns, parent: str, ref_columns) -> str:
+    """The rows a foreign key would reject, for a person to read (nothing moves)."""
+    return f"SELECT c.* FROM {qualified(child.schema, child.name)} AS c WHERE {_orphan_where(columns, parent, ref_columns)}"
+
+
+def _duplicate_where(table: Table, columns, predicate: str | None) -> str:
+    present = " AND ".join(f"{ident(c)} IS NOT NULL" for c in columns)
+    scope = f" AND ({predicate})" if predicate else ""
+    return (
+        f"c.ctid IN (SELECT ctid FROM (SELECT ctid, row_number() OVER (PARTITION BY {idents(columns)} ORDER BY ctid) AS n "
+        f"FROM {qualified(table.schema, table.name)} WHERE {present}{scope}) AS ranked WHERE n > 1)"
+    )
 
 
 def duplicates(step: str, table: Table, columns, predicate: str | None, constraint: str, catalog=None) -> str:
     """Keep the first row of each key (lowest ctid); move the others."""
-    name = qualified(table.schema, table.name)
-    present = " AND ".join(f"{ident(c)} IS NOT NULL" for c in columns)
-    scope = f" AND ({predicate})" if predicate else ""
-    where = (
-        f"c.ctid IN (SELECT ctid FROM (SELECT ctid, row_number() OVER (PARTITION BY {idents(columns)} ORDER BY ctid) AS n "
-        f"FROM {name} WHERE {present}{scope}) AS ranked WHERE n > 1)"
-    )
     reason = f"duplicate: same {', '.join(columns)} as an earlier row (blocks a unique index)"
-    return _move(step, table, where, reason, catalog)
+    return _move(step, table, _duplicate_where(table, columns, predicate), reason, catalog)
+
+
+def duplicate_query(table: Table, columns, predicate: str | None = None) -> str:
+    """The rows a unique key would reject (all but the first of each key), for a person to read."""
+    return f"SELECT c.* FROM {qualified(table.schema, table.name)} AS c WHERE {_duplicate_where(table, columns, predicate)}"
 
 
 def unfilled(step: str, table: Table, column: str, value: str, catalog=None) -> str:

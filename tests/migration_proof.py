@@ -33,7 +33,7 @@ FIXES = {"default": "all", "named guesses": ("all", *GUESSED)}  # the CLI's defa
 @dataclass
 class Proof:
     shape: Shape
-    model: str
+    model: str | None
     fixes: str
     problems: list[str] = field(default_factory=list)
     steps: int = 0
@@ -45,10 +45,13 @@ class Proof:
         return not self.problems
 
     def text(self) -> str:
-        return f"{self.model} / fixes {self.fixes} / {self.shape}:\n  " + "\n  ".join(self.problems)
+        return f"{self.model or 'no design'} / fixes {self.fixes} / {self.shape}:\n  " + "\n  ".join(self.problems)
 
 
-def decisions_for(shape: Shape, model: str) -> Decisions:
+def decisions_for(shape: Shape, model: str | None) -> Decisions:
+    """The design for a tenancy model over the shape's tenant table; None: no design, the fixes alone."""
+    if model is None:
+        return Decisions()
     return Decisions(tenancy=Tenancy(model=model, tenant_table=shape.qualified("tenant"), tenant_column=shape.tenant_column,
                                      dedicated_tenants=("first",) if model == "hybrid" else ()))
 
@@ -73,11 +76,12 @@ def _unreasoned(url: str) -> int:
         return conn.execute(f"SELECT count(*) FROM {quarantine.quarantine_table()} WHERE coalesce(reason, '') = ''").fetchone()[0]
 
 
-def prove(shape: Shape, model: str, fixes: str, folder: Path) -> Proof:
+def prove(shape: Shape, model: str | None, fixes: str, folder: Path) -> Proof:
     import time
 
     started = time.monotonic()
     proof = Proof(shape, model, fixes)
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / "schema.sql"
     path.write_text(shape.sql(), encoding="utf-8")
     decisions = decisions_for(shape, model)

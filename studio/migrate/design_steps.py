@@ -546,6 +546,8 @@ class DesignPlanner:
     def _keys(self, table: Table, ops: list[Op], foreign: bool) -> None:
         name = _q(table)
         old = self.current.table(table.qualified)
+        if old.kind == "partition":  # a partition's keys and foreign keys follow its parent's (PostgreSQL propagates them)
+            return
         for op in ops:
             if op.concern != "constraints" or op.name in {c.name for c in old.checks} | {c.name for c in table.checks}:
                 continue
@@ -557,7 +559,9 @@ class DesignPlanner:
                 self._foreign_key(table, op)
                 continue
             before, after = op.before, op.after
-            if after is not None:
+            # PostgreSQL builds no index of a partitioned table concurrently, nor attaches one as a key: the swap adds it
+            partitioned = old.kind == "partitioned_table"
+            if after is not None and not partitioned:
                 index = temp_name(after.name)
                 self.step("validate", "unique-index", table,
                           [f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {ident(index)} ON {name} ({', '.join(ident(c) for c in after.columns)});"],
@@ -569,7 +573,8 @@ class DesignPlanner:
                 self.key_swap_up.append(f"ALTER TABLE {name} DROP CONSTRAINT {ident(before.name)};")
             if after is not None:
                 word = "PRIMARY KEY" if kind == "primary key" else "UNIQUE"
-                self.key_swap_up.append(f"ALTER TABLE {name} ADD CONSTRAINT {ident(after.name)} {word} USING INDEX {ident(temp_name(after.name))};")
+                using = f"({', '.join(ident(c) for c in after.columns)})" if partitioned else f"USING INDEX {ident(temp_name(after.name))}"
+                self.key_swap_up.append(f"ALTER TABLE {name} ADD CONSTRAINT {ident(after.name)} {word} {using};")
             down = []
             if after is not None:
                 down.append(f"ALTER TABLE {name} DROP CONSTRAINT IF EXISTS {ident(after.name)};")

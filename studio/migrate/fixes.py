@@ -9,6 +9,7 @@ reverse of unknown DDL would make the rollback a lie.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from analyzers.registry import Finding
@@ -47,6 +48,7 @@ ROW_EXCLUSIVE = "ROW EXCLUSIVE (the moved rows only)"
 # Fixes that rest on a guess (a relationship or a natural key the schema never declared): by default their
 # constraint is added without moving a row; their cleanse runs only when the rule or the finding is named.
 GUESSED = frozenset({"implied-foreign-key", "natural-key-not-unique"})
+GUESSED_PREFIX = "guessed_"  # such a step runs after every other (plan.build_plan)
 
 
 def _names(accepted) -> set[str]:
@@ -120,7 +122,11 @@ def _without_moving_rows(catalog: Catalog, finding: Finding, steps: list[Step]) 
     if key is not None and table is not None:
         fk = next(f for f in _added_foreign_keys(key) if f)
         query = quarantine.orphan_query(table, fk[1], fk[2], fk[3])
-        return [key], (f"{finding.table}: the guessed foreign key {fk[0]} ({', '.join(fk[1])}) -> {fk[2]} is added NOT VALID "
+        # Last of the ups, so first of the downs: a NOT VALID key refuses the orphans any down puts back (a quarantine
+        # restore, a tenant move's rollback) unless it is gone by then.
+        last = dataclasses.replace(key, phase="contract", name=GUESSED_PREFIX + key.name,
+                                   title=f"guessed foreign key ({', '.join(fk[1])}) -> {fk[2]} on {table.qualified} NOT VALID")
+        return [last], (f"{finding.table}: the guessed foreign key {fk[0]} ({', '.join(fk[1])}) -> {fk[2]} is added NOT VALID "
                        f"(new writes are checked; no row moves on a guess). Rows it would reject: `{query};` "
                        f"To quarantine them and VALIDATE, export with {name}.")
     columns = next((c for s in steps if s.phase == "cleanse" for c in [_dedupe_columns(s)] if c), ())
@@ -179,8 +185,6 @@ def _keys_before_their_references(steps: list[Step]) -> list[Step]:
     """A fix that builds a unique key and a foreign key onto it (a composite tenant key): the foreign key waits for
     the key, which is built in the validate phase (PostgreSQL needs the unique key to exist), and so does its
     cleanse (whose down drops and re-adds that foreign key)."""
-    import dataclasses
-
     if not any(s.phase == "validate" and s.name.startswith(("attach_unique", "primary_key")) for s in steps):
         return steps
     follows = ("add_foreign_key", "orphans")

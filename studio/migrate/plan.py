@@ -153,6 +153,6 @@ def build_plan(catalog, findings=(), accepted: tuple[str, ...] | str = (), decis
             phase="expand", name="quarantine_schema", title=f"create the quarantine schema {quarantine.SCHEMA}",
             up=quarantine.setup_statements(), down=quarantine.teardown_statements(),
             lock="none on application tables", risk="None: a new schema.", duration_class="seconds"))
-    ordered = sorted(builder.steps, key=lambda s: PHASES.index(s.phase))
+    ordered = sorted(builder.steps, key=lambda s: (s.name.startswith(fixes.GUESSED_PREFIX), PHASES.index(s.phase)))
     return Plan(tuple(ordered), tuple(fixed), tuple(left), tuple(notes), tuple(design_notes),
                 today.isoformat() if decisions is not None else "")

@@ -47,6 +47,14 @@ def test_a_guessed_foreign_key_moves_no_row_unless_named(tmp_path):
     assert named.quarantined == 2, "named, the implied key's two orphans are quarantined"
 
 
+@pytest.mark.parametrize("composite", [False, True], ids=["single key", "composite tenant key"])
+def test_duplicates_of_a_named_natural_key_move_with_their_cycle_and_come_back(composite, tmp_path):
+    """Found: the dedupe of projects.code deleted projects before the tasks referencing them, and through the
+    projects.task_id -> tasks cycle neither order worked (nor for the down's restore); one statement does both."""
+    proof = _proven(Shape(natural_key=True, duplicates=1, cycle=True, composite=composite), "rls", "named guesses", tmp_path)
+    assert proof.quarantined == 4, "the duplicate project and its three tasks"
+
+
 # Generated shapes ----------------------------------------------------------------------------------------
 
 @pytest.mark.slow

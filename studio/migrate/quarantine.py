@@ -1,8 +1,8 @@
 """The cleanse phase: rows that would block a constraint move to a quarantine schema, never deleted.
 
-Each move is one `DO` block that deletes the blocking rows and inserts them, as jsonb with the
-reason and the step, into `schema_studio_quarantine.quarantined_rows`, then reports how many
-moved with RAISE NOTICE. The reverse puts them back, column by column.
+Each move is one `DO` block whose one statement deletes the blocking rows (and the rows referencing
+them) and inserts them, as jsonb with the reason and the step, into
+`schema_studio_quarantine.quarantined_rows`, then reports how many moved with RAISE NOTICE. The reverse puts them back, column by column.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def _family_where(catalog, table: Table, where: str) -> list[tuple[Table, str]]:
         conditions[t.qualified] = " OR ".join(parts) or "false"
         return conditions[t.qualified]
 
-    seen = set()
+    seen = {table.qualified}  # through a cycle the table is its own dependent: its rows are the ones `where` picks
     for child, _ in reversed(dependents(catalog, table)):
         if child.qualified not in seen:
             seen.add(child.qualified)
@@ -74,22 +74,23 @@ def _family_where(catalog, table: Table, where: str) -> list[tuple[Table, str]]:
 
 
 def _move(step: str, table: Table, where: str, reason: str, catalog=None) -> str:
-    name = qualified(table.schema, table.name)
-    family = "".join(
-        f"    WITH gone AS (DELETE FROM {qualified(child.schema, child.name)} AS c WHERE {cond} RETURNING c.*)\n"
-        f"    INSERT INTO {quarantine_table()} (step, source_table, reason, original)\n"
-        f"    SELECT {literal(step)}, {literal(child.qualified)}, {literal('references a quarantined row: ' + reason)}, to_jsonb(gone) FROM gone;\n"
-        "    GET DIAGNOSTICS moved = ROW_COUNT;\n"
-        f"    RAISE NOTICE 'quarantined % dependent row(s) of %', moved, {literal(child.qualified)};\n"
-        for child, cond in _family_where(catalog, table, where)
-    ) if catalog is not None else ""
+    """One statement deletes the rows and every row referencing them (their foreign-key checks run at its end, so a
+    cycle between the tables holds) and keeps each, as jsonb with the reason, in the quarantine."""
+    family = _family_where(catalog, table, where) if catalog is not None else []
+    parts = [(child, cond, "references a quarantined row: " + reason) for child, cond in family] + [(table, where, reason)]
+    ctes = []
+    for i, (t, cond, why) in enumerate(parts):
+        ctes.append(f"gone{i} AS (DELETE FROM {qualified(t.schema, t.name)} AS c WHERE {cond} RETURNING c.*)")
+        ctes.append(f"kept{i} AS (INSERT INTO {quarantine_table()} (step, source_table, reason, original)\n"
+                    f"        SELECT {literal(step)}, {literal(t.qualified)}, {literal(why)}, to_jsonb(gone{i}) FROM gone{i} RETURNING 1)")
+    counts = ", ".join(f"(SELECT count(*) FROM kept{i})" for i in range(len(parts)))
+    notices = "".join(
+        f"    RAISE NOTICE 'quarantined % row(s) of %: %', moved[{i + 1}], {literal(t.qualified)}, {literal(why)};\n"
+        for i, (t, _, why) in enumerate(parts))
     return (
-        "DO $quarantine$\nDECLARE\n    moved bigint;\nBEGIN\n" + family +
-        f"    WITH gone AS (DELETE FROM {name} AS c WHERE {where} RETURNING c.*)\n"
-        f"    INSERT INTO {quarantine_table()} (step, source_table, reason, original)\n"
-        f"    SELECT {literal(step)}, {literal(table.qualified)}, {literal(reason)}, to_jsonb(gone) FROM gone;\n"
-        "    GET DIAGNOSTICS moved = ROW_COUNT;\n"
-        f"    RAISE NOTICE 'quarantined % row(s) of %: %', moved, {literal(table.qualified)}, {literal(reason)};\n"
+        "DO $quarantine$\nDECLARE\n    moved bigint[];\nBEGIN\n"
+        f"    WITH {(',' + chr(10) + '    ').join(ctes)}\n"
+        f"    SELECT ARRAY[{counts}] INTO moved;\n" + notices +
         "END\n$quarantine$;"
     )
 
@@ -109,7 +110,9 @@ def teardown_statements() -> tuple[str, ...]:
 def restore(step: str, table: Table, catalog=None) -> str:
     """Put a step's quarantined rows back, parents before the rows that reference them."""
     tables = [table] + ([child for child, _ in reversed(_family_where(catalog, table, "true"))] if catalog is not None else [])
-    return "\n".join(_restore_one(step, t) for t in tables) + f"\nDELETE FROM {quarantine_table()} WHERE step = {literal(step)};"
+    inserts = ",\n".join(f"back{i} AS ({_restore_one(step, t)} RETURNING 1)" for i, t in enumerate(tables))
+    # one statement: the foreign-key checks run at its end, when every table of a cycle has its rows back
+    return f"WITH {inserts}\nDELETE FROM {quarantine_table()} WHERE step = {literal(step)};"
 
 
 def _restore_one(step: str, table: Table) -> str:
@@ -120,7 +123,7 @@ def _restore_one(step: str, table: Table) -> str:
         f"INSERT INTO {name} ({idents(columns)}){overriding}\n"
         f"SELECT {', '.join('r.' + ident(c) for c in columns)}\n"
         f"FROM {quarantine_table()} AS q, jsonb_populate_record(NULL::{name}, q.original) AS r\n"
-        f"WHERE q.step = {literal(step)} AND q.source_table = {literal(table.qualified)};"
+        f"WHERE q.step = {literal(step)} AND q.source_table = {literal(table.qualified)}"
     )
 
 

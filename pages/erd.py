@@ -11,6 +11,7 @@ from studio.catalog import Catalog, Table
 from studio.erd import (
     MEDIA_TYPES,
     OVERVIEW_THRESHOLD,
+    POSTER_LIMIT,
     Options,
     build,
     close_names,
@@ -35,6 +36,7 @@ PREFIX = "source.erd."  # source-scoped: cleared when another source is loaded
 FOCUS, DEPTH, DOMAIN, SCHEMAS = PREFIX + "focus", PREFIX + "depth", PREFIX + "domain", PREFIX + "schemas"
 COLUMNS, CLUSTER, DIRECTION, IMPLIED = PREFIX + "columns", PREFIX + "cluster", PREFIX + "direction", PREFIX + "implied"
 SELECTED, PENDING, URL_READ = PREFIX + "selected", PREFIX + "pending", PREFIX + "url_read"
+POSTER_ANYWAY = PREFIX + "poster_anyway"
 VIEW, PATH_FROM, PATH_TO = PREFIX + "view", PREFIX + "path_from", PREFIX + "path_to"
 OVERVIEW, DIAGRAM, PATH = "overview", "diagram", "path"
 NO_TABLE = ""
@@ -66,7 +68,7 @@ def drawing(catalog: Catalog, options: Options, suppressions: tuple = ()) -> tup
     diagram = build(catalog, options, findings_of(catalog, suppressions), domains_of(catalog, options.implied))
     dot = render(diagram, "dot")
     try:
-        return dot, layout(dot, "svg").decode("utf-8"), svg_targets(diagram), None
+        return dot, render(diagram, "svg"), svg_targets(diagram), None
     except StudioError as exc:
         return dot, None, svg_targets(diagram), str(exc)
 
@@ -81,7 +83,7 @@ def path_drawing(catalog: Catalog, start: str, goal: str, options: Options):
     diagram = path_diagram(catalog, paths, options)
     dot = render(diagram, "dot")
     try:
-        return dot, layout(dot, "svg").decode("utf-8"), svg_targets(diagram), None, joins
+        return dot, render(diagram, "svg"), svg_targets(diagram), None, joins
     except StudioError as exc:
         return dot, None, svg_targets(diagram), str(exc), joins
 
@@ -318,6 +320,34 @@ def show_joins(start: str, goal: str, joins: list[tuple[str, str]]) -> None:
 # Page -------------------------------------------------------------------------------------------
 
 
+def too_large(catalog: Catalog, options: Options, domains, drawn) -> int:
+    """The number of tables the diagram would draw when that is more than POSTER_LIMIT, else 0."""
+    if options.focus is not None or st.session_state.get(POSTER_ANYWAY):
+        return 0
+    count = len(drawn)
+    if options.domain is not None:
+        chosen = next((d for d in domains if d.name == options.domain), None)
+        count = len(set(chosen.tables) & {t.qualified for t in drawn}) if chosen else count
+    return count if count > POSTER_LIMIT else 0
+
+
+def offer_instead(count: int) -> None:
+    st.info(
+        md(f"{count:,} tables is more than a diagram anyone can read (the page draws up to {POSTER_LIMIT} at "
+           "once). Open the overview and click a domain, or find a table to see its neighbourhood."),
+        icon=":material/zoom_out_map:",
+    )
+    left, right, _ = st.columns([2, 2, 3])
+
+    def to_overview() -> None:
+        st.session_state[VIEW] = OVERVIEW
+        view_changed()
+
+    left.button("Show the overview", on_click=to_overview, icon=":material/hub:", type="primary")
+    right.button(f"Draw all {count:,} tables anyway", on_click=lambda: st.session_state.update({POSTER_ANYWAY: True}),
+                 icon=":material/wallpaper:")
+
+
 def downloads(catalog: Catalog, options: Options, overview: bool, suppressions: tuple = ()) -> None:
     cells = st.columns(len(MEDIA_TYPES) + 1)
     cells[0].caption("Download" + (" (overview; text formats: whole schema, keys only)" if overview else ""))
@@ -353,6 +383,9 @@ def main() -> None:
             st.caption("Choose two tables: the diagram shows the shortest foreign-key paths between them, "
                        "and each path as a SQL join.")
             return
+    if not overview and not path and (count := too_large(catalog, options, domains, drawn)):
+        offer_instead(count)
+        return
     if overview:
         st.caption(
             md(f"{len(drawn):,} tables in {len(domains)} domains. Click a domain to open it, "

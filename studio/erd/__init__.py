@@ -20,6 +20,9 @@ from studio.errors import StudioError
 FORMATS = ("dot", "svg", "png", "mermaid", "dbml", "text")
 TEXT_FORMATS = ("dot", "svg", "mermaid", "dbml", "text")
 OVERVIEW_THRESHOLD = 150  # above this many tables the page opens on the domain overview
+# Above this many tables the page does not draw a full diagram (a domain or the whole schema) unless
+# asked twice: past it the tables' text is unreadable at any zoom that shows a useful part of it
+POSTER_LIMIT = 150
 MEDIA_TYPES = {
     "dot": ("text/vnd.graphviz", "gv"),
     "svg": ("image/svg+xml", "svg"),
@@ -31,6 +34,7 @@ MEDIA_TYPES = {
 
 __all__ = [
     "FORMATS",
+    "POSTER_LIMIT",
     "Diagram",
     "Domain",
     "Options",
@@ -56,10 +60,14 @@ def render(diagram: Diagram, fmt: str) -> str | bytes:
 
         return to_dot(diagram)
     if fmt in ("svg", "png"):
-        from studio.erd.dot import to_dot
-        from studio.erd.layout import render as layout
+        from studio.erd.dot import force_directed, part_dots, to_dot
+        from studio.erd.layout import render_parts, render_shaped
 
-        out = layout(to_dot(diagram), fmt, what=f"{len(diagram.tables):,} tables")
+        what = f"{len(diagram.tables):,} tables"
+        dots = part_dots(diagram) if fmt == "svg" and not force_directed(len(diagram.tables)) else []
+        if len(dots) > 1 + diagram.options.legend:
+            return render_parts(dots, what=what).decode("utf-8")
+        out = render_shaped(to_dot(diagram), fmt, what=what)
         return out.decode("utf-8") if fmt == "svg" else out
     if fmt == "mermaid":
         from studio.erd.mermaid import to_mermaid

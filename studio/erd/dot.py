@@ -258,8 +258,10 @@ def graph_header(direction: str, name: str = "erd", size: int = 0) -> list[str]:
     ]
 
 
-def to_dot(diagram: Diagram) -> str:
+def to_dot(diagram: Diagram, only: set[str] | None = None, legend: bool | None = None) -> str:
+    """The diagram as DOT; `only` keeps those tables (one connected part), `legend` overrides the option."""
     options = diagram.options
+    drawn = [t for t in diagram.tables if only is None or t.qualified in only]
     lines = graph_header(options.direction, size=len(diagram.tables))
     tables = {t.qualified: t for t in diagram.tables}
     index = {t.qualified: i for i, t in enumerate(diagram.tables)}
@@ -276,23 +278,57 @@ def to_dot(diagram: Diagram) -> str:
         domain_of = diagram.domain_of
         for t in diagram.tables:
             groups.setdefault(domain_of.get(t.qualified, "other"), []).append(t)
+    keep = {t.qualified for t in drawn}
     legend_groups: list[tuple[str, str, int]] = []
     if len(groups) > 1 and force_directed(len(diagram.tables)):
         for i, (title, members) in enumerate(groups.items()):
             legend_groups.append((title, group_tint(i), len(members)))
-            lines.extend(node(t, fill=group_tint(i)) for t in members)
+            lines.extend(node(t, fill=group_tint(i)) for t in members if t.qualified in keep)
     elif len(groups) > 1:
         for i, (title, members) in enumerate(groups.items()):
+            members = [t for t in members if t.qualified in keep]
+            if not members:
+                continue
             fill = CLUSTER_FILLS[i % len(CLUSTER_FILLS)]
             lines.append(f"  subgraph cluster_{i} {{")
             lines.append(f'    label=<<B>{html(title)}</B>>; style="rounded,filled"; fillcolor="{fill}"; color="#cbd5e1";')
             lines.extend(node(t, "    ") for t in members)
             lines.append("  }")
     else:
-        lines.extend(node(t) for t in diagram.tables)
-    lines.extend(edge_line(r, tables, diagram) for r in diagram.relationships)
-    if options.legend:
+        lines.extend(node(t) for t in drawn)
+    lines.extend(edge_line(r, tables, diagram) for r in diagram.relationships if r.table in keep)
+    if options.legend if legend is None else legend:
         title = "Schemas" if options.cluster == "schema" else "Domains"
         lines.append(f"  legend [id=\"erd-legend\", label={legend_label(legend_groups, title)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def connected_parts(diagram: Diagram) -> list[set[str]]:
+    """The diagram's tables in parts no relationship links to each other, largest first."""
+    parent = {t.qualified: t.qualified for t in diagram.tables}
+
+    def root(name: str) -> str:
+        while parent[name] != name:
+            parent[name] = parent[parent[name]]
+            name = parent[name]
+        return name
+
+    for r in diagram.relationships:
+        parent[root(r.table)] = root(r.ref_table)
+    parts: dict[str, set[str]] = {}
+    for name in parent:
+        parts.setdefault(root(name), set()).add(name)
+    return sorted(parts.values(), key=lambda p: (-len(p), min(p)))
+
+
+def part_dots(diagram: Diagram) -> list[str]:
+    """One DOT graph per connected part (single tables wrapped into one), the legend last on its own."""
+    parts = connected_parts(diagram)
+    singles = set().union(*[p for p in parts if len(p) == 1]) if parts else set()
+    dots = [to_dot(diagram, p, legend=False) for p in parts if len(p) > 1]
+    if singles:
+        dots.append(to_dot(diagram, singles, legend=False))
+    if diagram.options.legend:
+        dots.append(to_dot(diagram, set(), legend=True))
+    return dots

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 import shutil
 import subprocess
 
@@ -45,3 +47,127 @@ def render(dot: str, fmt: str = "svg", timeout: float = TIMEOUT_SECONDS, dpi: in
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise StudioError(f"Graphviz could not lay out the diagram: {message[-1] if message else 'no message'}")
     return done.stdout
+
+
+# The picture's shape -------------------------------------------------------------------------------
+#
+# A layered layout of a schema with many tables per rank, or many small unconnected parts (which
+# `dot` stacks along one side), comes out as a strip (coder's 76 tables: 2,300 x 7,200 points). When
+# the first layout's aspect ratio is outside MIN_ASPECT..MAX_ASPECT, Graphviz's own `unflatten`
+# staggers the leaves over several ranks (2, 4, then about the square root of the table count, so
+# a hub's hundred children spread over ten ranks) and wraps chains of unconnected tables (-l, -c), and the
+# other rank direction is tried; the layout nearest ASPECT within the bounds is kept. (`pack` on a
+# `dot` graph with clusters and ports crashes Graphviz 2.43, so unconnected parts cannot be packed
+# by dot itself.)
+
+ASPECT = 16 / 10
+MIN_ASPECT, MAX_ASPECT = 1 / 3, 3.0
+_SIZE = re.compile(rb'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+
+
+def svg_size(svg: bytes | str) -> tuple[float, float]:
+    """(width, height) in points of a Graphviz SVG."""
+    data = svg.encode() if isinstance(svg, str) else svg
+    match = _SIZE.search(data)
+    return (float(match.group(1)), float(match.group(2))) if match else (0.0, 0.0)
+
+
+def aspect(svg: bytes | str) -> float:
+    width, height = svg_size(svg)
+    return width / height if height else 1.0
+
+
+def within(ratio: float) -> bool:
+    return MIN_ASPECT <= ratio <= MAX_ASPECT
+
+
+def unflattened(dot: str, leaves: int, chain: int, timeout: float = TIMEOUT_SECONDS) -> str | None:
+    binary = shutil.which("unflatten")
+    if binary is None:
+        return None
+    done = subprocess.run([binary, "-f", "-l", str(leaves), "-c", str(chain)], input=dot.encode("utf-8"),
+                          capture_output=True, timeout=timeout, check=False)
+    return done.stdout.decode("utf-8") if done.returncode == 0 and done.stdout else None
+
+
+def flipped(dot: str) -> str:
+    return re.sub(r"rankdir=(LR|TB)", lambda m: "rankdir=" + ("TB" if m.group(1) == "LR" else "LR"), dot, count=1)
+
+
+def shape_candidates(dot: str):
+    """Other ways to lay out the same DOT, mildest first."""
+    root = math.ceil(math.sqrt(max(1, dot.count("[id="))))
+    for leaves in sorted({2, 4, root, 2 * root}):
+        staggered = unflattened(dot, leaves, 2 * leaves)
+        if staggered:
+            yield staggered
+    yield flipped(dot)
+    staggered = unflattened(flipped(dot), 3, 6)
+    if staggered:
+        yield staggered
+
+
+def render_shaped(dot: str, fmt: str = "svg", timeout: float = TIMEOUT_SECONDS, what: str = "the diagram") -> bytes:
+    """As `render`, re-laid out when the picture's aspect ratio is outside MIN_ASPECT..MAX_ASPECT."""
+    svg = render(dot, "svg", timeout, what=what)
+    best_dot, best = dot, svg
+    if not within(aspect(svg)) and "layout=" not in dot:
+        for candidate in shape_candidates(dot):
+            tried = render(candidate, "svg", timeout, what=what)
+            if _miss(tried) < _miss(best):
+                best_dot, best = candidate, tried
+            if within(aspect(tried)):
+                break
+    return best if fmt == "svg" else render(best_dot, fmt, timeout, what=what)
+
+
+def _miss(svg: bytes) -> float:
+    ratio = aspect(svg)
+    return (0.0 if within(ratio) else 10.0) + abs(math.log(ratio / ASPECT))
+
+
+# Unconnected parts side by side ------------------------------------------------------------------
+#
+# `dot` lines unconnected parts up along one side (30 three-table parts: 5,000 x 450 points). Each
+# part is laid out on its own (one Graphviz run for all of them: `dot` reads several graphs), then
+# the parts are packed in rows, tallest first, rows as wide as makes the whole near ASPECT, and
+# nested in one SVG. The click targets keep working: each node's id is the diagram-wide one.
+
+PART_GAP = 24.0  # points between parts
+_PROLOG = re.compile(r"^.*?(?=<svg\b)", re.S)
+_ROOT = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+
+
+def render_parts(dots: list[str], timeout: float = TIMEOUT_SECONDS, what: str = "the diagram") -> bytes:
+    """The SVG of several DOT graphs packed side by side in rows."""
+    text = render("".join(dots), "svg", timeout, what=what).decode("utf-8")
+    pieces = [p for p in re.split(r"(?=<\?xml )", text) if p.strip()]
+    if len(pieces) != len(dots):
+        raise StudioError(f"Graphviz returned {len(pieces)} pictures for the {len(dots)} parts of {what}")
+    for i, (dot, piece) in enumerate(zip(dots, pieces, strict=True)):
+        if not within(aspect(piece)):
+            pieces[i] = render_shaped(dot, "svg", timeout, what=what).decode("utf-8")
+    sizes = [svg_size(p) for p in pieces]
+    area = sum((w + PART_GAP) * (h + PART_GAP) for w, h in sizes)
+    row_width = max(max(w for w, _ in sizes), math.sqrt(area * ASPECT))
+    placed, x, y, row_height, width = [], 0.0, 0.0, 0.0, 0.0
+    for i in sorted(range(len(pieces)), key=lambda i: (-sizes[i][1], i)):
+        w, h = sizes[i]
+        if x > 0 and x + w > row_width:
+            x, y, row_height = 0.0, y + row_height + PART_GAP, 0.0
+        placed.append((i, x, y))
+        x += w + PART_GAP
+        row_height = max(row_height, h)
+        width = max(width, x - PART_GAP)
+    height = y + row_height
+    out = [
+        f'<svg width="{width:.0f}pt" height="{height:.0f}pt" viewBox="0 0 {width:.2f} {height:.2f}" '
+        'xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+    ]
+    for i, px, py in placed:
+        body = _PROLOG.sub("", pieces[i], count=1)
+        body = _ROOT.sub(lambda m, px=px, py=py: f'<svg x="{px:.2f}" y="{py:.2f}" width="{m.group(1)}" '
+                         f'height="{m.group(2)}"', body, count=1)
+        out.append(body)
+    out.append("</svg>")
+    return ("\n".join(out) + "\n").encode("utf-8")

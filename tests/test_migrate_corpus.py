@@ -10,10 +10,11 @@ from studio.sources import open_source
 from tests.conftest import corpus_file
 
 FIXES = {
-    # serial -> identity and the implied foreign keys of the partitioned payment table roll back exactly
-    "pagila-schema.sql": "all",
+    # serial -> identity and the implied foreign keys of the partitioned payment table roll back exactly; a guessed
+    # key moves rows only when named, so the cleanse phase is asked for by name
+    "pagila-schema.sql": ("all", "implied-foreign-key"),
     "chinook-postgresql.sql": "all",
-    "coder-dump.sql": "all",
+    "coder-dump.sql": ("all", "implied-foreign-key"),
     "lago-api-structure.sql": ("unindexed-foreign-key", "redundant-index", "json-instead-of-jsonb", "implied-foreign-key"),
     "graphile-starter-schema.sql": "all",
 }

@@ -108,3 +108,32 @@ def test_every_model_with_keys_history_partitioning_and_blueprints_verifies(mode
     with open_source(demo=True) as source:
         export = build_export(source, accepted="all", decisions=decisions, decisions_toml=text)
     assert export.verified.ok, f"{model}:\n{export.verified.text()}"
+
+
+SHARED_TABLE_GUESSES_A_POOLED_ONE = """
+CREATE TABLE tenants (id bigint PRIMARY KEY, name text NOT NULL);
+CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);
+CREATE TABLE projects (id bigint PRIMARY KEY, tenant_id bigint NOT NULL REFERENCES tenants, name text NOT NULL);
+CREATE INDEX ON projects (tenant_id);
+-- shared (no tenant column): guessed keys to a pooled table and to a shared one
+CREATE TABLE project_stats (id bigint PRIMARY KEY, project_id bigint NOT NULL, user_id bigint, hits bigint);
+INSERT INTO tenants VALUES (1, 'a'), (2, 'b');
+INSERT INTO users VALUES (1, 'x@example.com');
+INSERT INTO projects VALUES (10, 1, 'p'), (20, 2, 'q');
+INSERT INTO project_stats VALUES (1, 10, 1, 5), (2, 99, 7, 1);
+"""
+
+
+def test_a_guessed_key_onto_a_table_the_design_retires_is_left(tmp_path):
+    path = tmp_path / "shared.sql"
+    path.write_text(SHARED_TABLE_GUESSES_A_POOLED_ONE, encoding="utf-8")
+    decisions = Decisions(tenancy=MODELS["schema-per-tenant"])
+    with open_source(ddl=path) as source:
+        export = build_export(source, accepted="all", decisions=decisions, decisions_toml=decisions.to_toml(),
+                              verify_source={"ddl": str(path)})
+    assert export.verified.ok, export.verified.text()
+    left = {(item.table, item.rule): item.reason for item in export.plan.left}
+    assert "retires" in left.get(("public.project_stats", "implied-foreign-key"), ""), left
+    guessed = [s.title for s in export.plan.steps if s.name.startswith("guessed_")]
+    assert any("-> public.users" in title for title in guessed), guessed
+    assert not any("-> public.projects" in title for title in guessed), guessed

@@ -94,13 +94,15 @@ WHOLE_TABLE = "*"  # in `touched`: the design replaces the whole table (moves it
 NEW_KEY = "+key"  # in `touched`: the design gives the table another primary key
 
 
-def _references_rekeyed(fix: str, touched: dict[str, set[str]]) -> bool:
-    """A new foreign key to a table whose primary key the design replaces would pin the old key."""
+def _referenced_marks(fix: str, touched: dict[str, set[str]]) -> set[str]:
+    """What the design does to the tables a fix's foreign keys reference: a new key there would pin the old primary
+    key (NEW_KEY), or point at a pooled table the design retires (WHOLE_TABLE)."""
     import re
 
     from studio.migrate.sqltext import QNAME, qualified_key
 
-    return any(NEW_KEY in touched.get(qualified_key(target), ()) for target in re.findall(rf"REFERENCES\s+({QNAME})", fix, re.I))
+    return {mark for target in re.findall(rf"REFERENCES\s+({QNAME})", fix, re.I)
+            for mark in touched.get(qualified_key(target), ()) if mark in (NEW_KEY, WHOLE_TABLE)}
 
 
 def _superseded(finding, touched: dict[str, set[str]]) -> bool:
@@ -108,7 +110,7 @@ def _superseded(finding, touched: dict[str, set[str]]) -> bool:
     import re
 
     names = touched.get(finding.table, set())
-    if WHOLE_TABLE in names or finding.fix and _references_rekeyed(finding.fix, touched):
+    if WHOLE_TABLE in names or finding.fix and _referenced_marks(finding.fix, touched):
         return True
     return bool(finding.fix) and any(re.search(rf'(?<![\w$"]){re.escape(n)}(?![\w$"])', finding.fix) for n in names)
 
@@ -117,9 +119,13 @@ def _superseded_reason(finding, touched: dict[str, set[str]]) -> str:
     if WHOLE_TABLE in touched.get(finding.table, ()):
         return ("the design moves this table's rows into tenant schemas and retires it: apply the fix to the template "
                 "(the tenant schemas are copies of it), not to the pooled table")
-    if finding.fix and _references_rekeyed(finding.fix, touched):
+    marks = _referenced_marks(finding.fix, touched) if finding.fix else set()
+    if NEW_KEY in marks:
         return ("its foreign key references a table whose primary key the design replaces: add it against the new key "
                 "once the design is in place")
+    if WHOLE_TABLE in marks:
+        return ("its foreign key references a table the design moves into tenant schemas and retires: decide first "
+                "whether this table is shared or per tenant, then add the key where both tables live")
     return "superseded by the design decisions, which change the same object"
 
 

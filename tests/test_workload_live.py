@@ -13,6 +13,7 @@ from analyzers.registry import Finding
 from analyzers.workload import read_index_usage, run_workload
 from analyzers.workload_input import read_pg_stat_statements, read_text, top_statements_sql
 from studio.cli import main
+from studio.sources import embedded
 
 ROWS = """
 CREATE TABLE public.readings (
@@ -124,15 +125,11 @@ def test_pg_stat_statements_absent_is_a_note(scratch_db):
 
 
 def test_pg_stat_statements_top_statements(scratch_db):
-    available = scratch_db.query("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_stat_statements'")
-    if not available:
-        pytest.skip(
-            "the embedded PostgreSQL (pgserver) does not ship pg_stat_statements; set SCHEMA_STUDIO_SANDBOX_URL "
-            "to a server that preloads it to run this test"
-        )
     preloaded = scratch_db.query("SELECT current_setting('shared_preload_libraries')")[0][0]
     if "pg_stat_statements" not in preloaded:
-        pytest.skip("pg_stat_statements is available but not in shared_preload_libraries on this server")
+        # the embedded server always preloads it (studio/sources/embedded.py): only a user's override may not
+        assert not embedded.is_embedded(), "the embedded server must preload pg_stat_statements"
+        pytest.skip("the sandbox server at SCHEMA_STUDIO_SANDBOX_URL does not preload pg_stat_statements")
     scratch_db.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
     scratch_db.execute("CREATE TABLE t (id int PRIMARY KEY, k text); INSERT INTO t SELECT i, 'k' || i FROM generate_series(1, 1000) i")
     for _ in range(3):

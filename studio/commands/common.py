@@ -5,6 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from studio.errors import SourceError
+from studio.sources.ddl import failure_report
+
 
 def add_source_arguments(parser, *, schemas: bool = True) -> None:
     group = parser.add_mutually_exclusive_group(required=True)
@@ -13,6 +16,11 @@ def add_source_arguments(parser, *, schemas: bool = True) -> None:
     group.add_argument("--demo", action="store_true", help="the built-in repair and diagnostics demo")
     if schemas:
         parser.add_argument("--schema", action="append", metavar="NAME", help="only this schema (repeatable)")
+    parser.add_argument(
+        "--keep-going", action="store_true",
+        help="with --ddl: load what PostgreSQL accepts and go on with notes, instead of exiting 2 on a "
+        "statement that failed",
+    )  # fmt: skip
 
 
 def open_from_args(args):
@@ -23,6 +31,12 @@ def open_from_args(args):
 
     source = open_source(dsn=args.dsn, ddl=args.ddl, demo=args.demo, schemas=getattr(args, "schema", None))
     atexit.register(source.close)
+    if source.failures and not args.keep_going:
+        count = len(source.failures)
+        raise SourceError(
+            f"{source.label}: {count} statement{'s' * (count != 1)} did not load (fix them, or pass "
+            f"--keep-going to go on without them):\n" + failure_report(source.label, source.failures)
+        )
     return source
 
 

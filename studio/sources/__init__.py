@@ -22,6 +22,7 @@ class Source:
     notes: list = field(default_factory=list)
     release: Callable[[], None] | None = field(default=None, repr=False)
     ddl_text: str | None = field(default=None, repr=False)  # a loaded file's own text (kept by workspaces)
+    failures: tuple = ()  # a loaded file's statements that PostgreSQL rejected (Notes, also in `notes`)
 
     def close(self) -> None:
         """Drop what this source holds on the sandbox server (a loaded file's database and role)."""
@@ -62,6 +63,7 @@ def open_source(
             notes=list(loaded.catalog.notes),
             release=loaded.drop,
             ddl_text=loaded.text,
+            failures=loaded.failures,
         )
     from studio.sources import demo as demo_source
 

@@ -135,6 +135,9 @@ class Loaded:
     catalog: Catalog
     role: str = ""
     text: str = field(default="", repr=False)  # the DDL as loaded, so a workspace can keep the file itself
+    filename: str = ""
+    # statements PostgreSQL rejected for a reason other than a documented stand-in (also in catalog.notes)
+    failures: tuple[Note, ...] = ()
     _dropped: bool = field(default=False, repr=False)
 
     def drop(self) -> None:
@@ -250,7 +253,8 @@ def load_text(
     database, role, url = _create_sandbox(statement_timeout_s)
     try:
         with psycopg.connect(url, autocommit=True) as conn:
-            notes = _Loader(conn, database, statement_timeout_s).load(statements)
+            loader = _Loader(conn, database, statement_timeout_s)
+            notes = loader.load(statements)
         from studio.sources import postgres
 
         catalog = postgres.introspect(url, schemas=schemas)
@@ -264,7 +268,14 @@ def load_text(
     except BaseException:
         _drop_sandbox(database, role)
         raise
-    return Loaded(database=database, url=url, catalog=catalog, role=role, text=text)
+    return Loaded(database=database, url=url, catalog=catalog, role=role, text=text, filename=filename,
+                  failures=tuple(sorted(loader.failed, key=lambda n: n.line or 0)))  # fmt: skip
+
+
+def failure_report(filename: str, failures) -> str:
+    """`file:line: PostgreSQL's message`, one line per statement that did not load."""
+    return "\n".join(f"{filename}:{n.line or '?'}: {n.message}" + (f" ({n.object})" if n.object else "")
+                     for n in failures)  # fmt: skip
 
 
 # Statement kinds ---------------------------------------------------------------------------------
@@ -342,6 +353,16 @@ def describe(sql: str) -> tuple[str, str]:
 
 # The loader ---------------------------------------------------------------------------------------
 
+_CREATE_COLLATION = re.compile(rf"\ACREATE\s+COLLATION\s+(?:IF\s+NOT\s+EXISTS\s+)?(?P<name>{_NAME})\s*[(]", re.I)
+_MISSING_COLLATION = re.compile(r'collation "(?P<name>[^"]+)" for encoding "[^"]+" does not exist')
+# What an engine built without ICU says, and what stands in: same name, deterministic, byte order.
+_NO_ICU = "ICU is not supported"
+_C_COLLATION = "(provider = libc, locale = 'C')"
+_COLLATION_STANDIN = (
+    "approximated as a deterministic \"C\" collation of the same name (the embedded server has no ICU): "
+    "comparisons and sorting are byte-wise, not locale-aware or case-insensitive"
+)
+
 _RETRYABLE = (
     errors.UndefinedTable,
     errors.UndefinedObject,
@@ -377,6 +398,8 @@ class _Loader:
         self.privilege_failures: list[tuple[int, str]] = []
         self.meta_ignored: list[tuple[int, str]] = []
         self.available: set[str] | None = None
+        self.collations_stood_in: set[str] = set()
+        self.failed: list[Note] = []  # statements PostgreSQL rejected, stand-ins in place
         conn.execute("SET check_function_bodies = off")
         conn.execute("SET synchronous_commit = off")
         conn.execute("SET client_min_messages = error")
@@ -436,6 +459,9 @@ class _Loader:
             self.extension(st)
         elif _ALTER_EXTENSION.match(sql):
             self.note("info", "ALTER EXTENSION ignored in the sandbox", "", st.line)
+        elif match := _CREATE_COLLATION.match(sql):
+            self.flush()
+            self.collation(st, match.group("name"))
         elif _CREATE_SCHEMA_PUBLIC.match(sql):
             self._run_now(Statement("CREATE SCHEMA IF NOT EXISTS public", st.line))
         elif st.copy_data is not None:
@@ -506,6 +532,31 @@ class _Loader:
         self.note("warning", f"extension {name} is not available on the sandbox server; objects that need it "
                   "are skipped", label, st.line)  # fmt: skip
 
+    def collation(self, st: Statement, name: str) -> None:
+        exc = self._execute(st.sql)
+        if exc is None:
+            return
+        if _NO_ICU not in str(exc):
+            self.failures.append(_Failure(st, exc, self._search_path()))
+            return
+        # `name` is the file's own identifier text, matched by _NAME: quoted or a plain word
+        if (standin := self._execute(f"CREATE COLLATION IF NOT EXISTS {name} {_C_COLLATION}")) is not None:
+            self.failures.append(_Failure(st, standin, self._search_path()))
+            return
+        self.note("warning", f"collation {name}: {_COLLATION_STANDIN}", f"collation {name}", st.line)
+
+    def stand_in_missing_collations(self) -> None:
+        """Collations a statement names that the server lacks (the predefined "und-x-icu" and kin)."""
+        for failure in self.failures:
+            match = _MISSING_COLLATION.search(str(failure.error))
+            if not match or match.group("name") in self.collations_stood_in:
+                continue
+            name = match.group("name")
+            if self._execute(f"CREATE COLLATION IF NOT EXISTS public.{ident(name)} {_C_COLLATION}") is None:
+                self.collations_stood_in.add(name)
+                self.note("warning", f"collation {name}: {_COLLATION_STANDIN}; created in schema public",
+                          f"collation {name}", failure.statement.line)  # fmt: skip
+
     def copy(self, st: Statement) -> None:
         timer = threading.Timer(self.timeout_s + 5, self.conn.cancel)
         timer.start()
@@ -522,6 +573,7 @@ class _Loader:
     def retry(self) -> None:
         """Statements that failed for want of something defined later in the file get more tries."""
         original = self._search_path()
+        self.stand_in_missing_collations()
         for _ in range(3):
             retryable = [
                 f for f in self.failures
@@ -594,12 +646,13 @@ class _Loader:
             return
         cause = self.cause(message, st.sql)
         if cause:
-            self.note("warning", f"skipped: {message} ({cause})", label, line)
+            self.note("warning", f"skipped: {message} ({cause})", label, line, failed=True)
         elif role:
-            self.note("warning", f"skipped: {message} (roles are not created in the sandbox)", label, line)
+            self.note("warning", f"skipped: {message} (roles are not created in the sandbox)", label, line,
+                      failed=True)  # fmt: skip
         elif isinstance(exc, (errors.DuplicateObject, errors.DuplicateTable, errors.DuplicateFunction,
                               errors.DuplicateSchema)):  # fmt: skip
-            self.note("warning", f"skipped: {message}", label, line)
+            self.note("warning", f"skipped: {message}", label, line)  # the object exists: nothing is lost
         else:
             self.note("error", message, label, line)
 
@@ -622,8 +675,11 @@ class _Loader:
                         return f"skipped because {label} (line {line}) was skipped"
         return ""
 
-    def note(self, level: str, message: str, obj: str = "", line: int | None = None) -> None:
-        self.notes.append(Note(level, message, obj, line))
+    def note(self, level: str, message: str, obj: str = "", line: int | None = None, *, failed: bool = False) -> None:
+        note = Note(level, message, obj, line)
+        self.notes.append(note)
+        if failed or level == "error":
+            self.failed.append(note)
 
 
 def _first_line(exc: BaseException) -> str:

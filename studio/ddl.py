@@ -24,6 +24,7 @@ from studio.catalog import (
 from studio.sql import ident, idents, literal, qualified, qualified_name
 
 BUILTIN_SCHEMAS = {"public"}
+BUILTIN_EXTENSIONS = {"plpgsql"}  # in every database from the start
 
 
 def column_definition(column: Column) -> str:
@@ -255,6 +256,10 @@ def render(catalog: Catalog, *, comments: bool = True) -> str:
     for schema in schemas:
         if schema not in BUILTIN_SCHEMAS:
             emit(f"CREATE SCHEMA IF NOT EXISTS {ident(schema)};")
+    # the types, operator classes and functions the tables use (citext, gist_trgm_ops, ...) come with them
+    for extension in catalog.extensions:
+        if extension not in BUILTIN_EXTENSIONS:
+            emit(f"CREATE EXTENSION IF NOT EXISTS {ident(extension)};")
     for enum in catalog.enums:
         labels = ", ".join(literal(label) for label in enum.labels)
         emit(f"CREATE TYPE {qualified(enum.schema, enum.name)} AS ENUM ({labels});")

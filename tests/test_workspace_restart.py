@@ -46,7 +46,7 @@ def start_studio(port: int, log_path: Path) -> subprocess.Popen:
 def holders() -> list[int]:
     from studio.sources import embedded
 
-    path = embedded.home() / "pgdata" / ".handle_pids.json"
+    path = embedded.data_folder() / ".handle_pids.json"
     return json.loads(path.read_text() or "[]") if path.exists() else []
 
 

@@ -11,24 +11,32 @@ import re
 
 from studio.catalog import Catalog, Column
 from studio.design.notes import Note
-from studio.sql import ident
 
 INTEGER_TYPES = ("smallint", "integer", "bigint")
 
-# PostgreSQL 18 has uuidv7(); before it, this SQL function builds one from gen_random_uuid()
-# (core since 13): the first 48 bits become the Unix time in milliseconds, and the version
-# nibble is turned from 4 (0100) into 7 (0111) by setting bits 52 and 53.
-UUIDV7_SQL = """CREATE FUNCTION public.uuidv7() RETURNS uuid
-LANGUAGE sql VOLATILE PARALLEL SAFE
-AS $uuidv7$
-SELECT encode(
-    set_bit(set_bit(
-        overlay(uuid_send(gen_random_uuid())
-                placing substring(int8send(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3)
-                FROM 1 FOR 6),
-        52, 1), 53, 1),
-    'hex')::uuid
-$uuidv7$"""
+# PostgreSQL 18 has uuidv7(); before it, public.uuidv7() builds one from gen_random_uuid() (core since 13): the
+# first 48 bits become the Unix time in milliseconds, and the version nibble is turned from 4 (0100) into 7 (0111)
+# by setting bits 52 and 53. Which body is chosen where the DDL runs, not where it was planned: a DDL file is read
+# on the embedded server, whose version says nothing about the user's.
+UUIDV7_SQL = """DO $setup$
+BEGIN
+    IF to_regprocedure('pg_catalog.uuidv7()') IS NOT NULL THEN
+        CREATE FUNCTION public.uuidv7() RETURNS uuid LANGUAGE sql VOLATILE PARALLEL SAFE
+        AS $uuidv7$ SELECT pg_catalog.uuidv7() $uuidv7$;
+    ELSE
+        CREATE FUNCTION public.uuidv7() RETURNS uuid LANGUAGE sql VOLATILE PARALLEL SAFE
+        AS $uuidv7$
+        SELECT encode(
+            set_bit(set_bit(
+                overlay(uuid_send(gen_random_uuid())
+                        placing substring(int8send(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3)
+                        FROM 1 FOR 6),
+                52, 1), 53, 1),
+            'hex')::uuid
+        $uuidv7$;
+    END IF;
+END
+$setup$"""
 
 
 def _surrogates(catalog: Catalog) -> dict[tuple[str, str], Column]:
@@ -48,11 +56,6 @@ def _surrogates(catalog: Catalog) -> dict[tuple[str, str], Column]:
 
 def _mentions(text: str, columns: list[str]) -> bool:
     return any(re.search(rf"(?<![\w$]){re.escape(c)}(?![\w$])", text) for c in columns)
-
-
-def server_major(catalog: Catalog) -> int:
-    digits = "".join(ch if ch.isdigit() else " " for ch in catalog.server_version).split()
-    return int(digits[0]) if digits else 16
 
 
 def apply_keys(catalog: Catalog, strategy: str) -> tuple[Catalog, list[str], list[Note]]:
@@ -112,9 +115,7 @@ def apply_keys(catalog: Catalog, strategy: str) -> tuple[Catalog, list[str], lis
     notes = []
     follows = len(changed) - len(surrogates)
     if strategy == "uuidv7":
-        native = server_major(catalog) >= 18
-        has_function = any(f.name == "uuidv7" and f.schema == "public" for f in catalog.functions)
-        if not native and not has_function:
+        if not any(f.name == "uuidv7" and f.schema == "public" for f in catalog.functions):
             setup.append(UUIDV7_SQL + ";")
         notes.append(Note(
             "keys",
@@ -123,8 +124,8 @@ def apply_keys(catalog: Catalog, strategy: str) -> tuple[Catalog, list[str], lis
             "ids can be made by the application or another database without a round trip. Each key and each "
             "foreign key is 16 bytes instead of 8 (bigint) or 4 (integer), in the table and in every index that "
             "holds it; the creation time is readable from the id. "
-            + ("This server has uuidv7() built in. " if native else
-               f"PostgreSQL {server_major(catalog)} has no uuidv7(): public.{ident('uuidv7')}() is created from gen_random_uuid(). ")
+            + "public.uuidv7() calls the built-in uuidv7() on PostgreSQL 18 and later, and before 18 builds one from "
+              "gen_random_uuid(). "
             + (f"Checks and policies on converted columns dropped (they compare numbers; rewrite them for uuid): {', '.join(dropped_checks)}." if dropped_checks else ""),
             "primary-key columns filled by an identity, a sequence or a uuid default, and the foreign keys that reference them",
         ))

@@ -83,11 +83,16 @@ def prune_stale_holders(pgdata: Path) -> list[int]:
     return [p for p in pids if p not in alive]
 
 
+def data_folder() -> Path:
+    """The embedded server's data folder, named by major version: another major never reads it."""
+    return home() / f"pgdata-{MAJOR}"
+
+
 def _embedded():
     global _server
     with _lock:
         if _server is None:
-            pgdata = home() / f"pgdata-{MAJOR}"
+            pgdata = data_folder()
             pgdata.mkdir(parents=True, exist_ok=True)
             with open(home() / ".embedded-postgres.lock", "w") as lockfile:
                 fcntl.flock(lockfile, fcntl.LOCK_EX)

@@ -1,14 +1,17 @@
-"""Report rendering: text, JSON (+ baseline), SARIF 2.1.0 structure, Markdown."""
+"""Report rendering: text, JSON (+ baseline), SARIF 2.1.0 (validated against its JSON schema), Markdown."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import jsonschema
 import pytest
 
 from analyzers import output
 from analyzers.engine import analyze
 
+SARIF_SCHEMA = json.loads((Path(__file__).parent / "fixtures" / "sarif" / "sarif-schema-2.1.0.json").read_text())
 SCHEMA = """
 CREATE TABLE customers (id bigint PRIMARY KEY);
 CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers (id));
@@ -40,6 +43,7 @@ def test_sarif_has_what_code_scanning_requires(report, tmp_path):
     ddl = tmp_path / "schema.sql"
     ddl.write_text("-- header\n" + SCHEMA)
     sarif = output.to_sarif(report, ddl_file=ddl)
+    jsonschema.validate(sarif, SARIF_SCHEMA, cls=jsonschema.Draft4Validator)
     assert sarif["version"] == "2.1.0" and sarif["$schema"].endswith("sarif-2.1.0.json")
     run = sarif["runs"][0]
     driver = run["tool"]["driver"]
@@ -66,3 +70,11 @@ def test_sarif_has_what_code_scanning_requires(report, tmp_path):
 def test_markdown_groups_by_table_with_sql_fixes(report):
     md = output.to_markdown(report, "x.sql")
     assert "| error | 1 |" in md and "## `public.orders`" in md and "```sql\nCREATE INDEX CONCURRENTLY" in md
+
+
+def test_the_sarif_schema_rejects_what_code_scanning_would(report):
+    """The validation can fail: a result without its message is not SARIF."""
+    sarif = output.to_sarif(report)
+    del sarif["runs"][0]["results"][0]["message"]
+    with pytest.raises(jsonschema.ValidationError, match="'message' is a required property"):
+        jsonschema.validate(sarif, SARIF_SCHEMA, cls=jsonschema.Draft4Validator)

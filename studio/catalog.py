@@ -106,6 +106,7 @@ class Index:
     nulls_not_distinct: bool = False
     definition: str = ""  # pg_get_indexdef
     size_bytes: int | None = None
+    approximated: str = ""  # why it is in the model but was not built (the engine lacks its operator class/method)
 
     @cached_property
     def columns(self) -> tuple[str, ...]:

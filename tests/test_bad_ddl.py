@@ -108,14 +108,22 @@ def test_pg_read_file_is_refused(load):
     assert notes[3].message.startswith("refused:")
 
 
-def test_missing_extension_is_noted(load):
+def test_missing_extension_is_noted_and_its_type_stood_in(load):
     loaded = load(
         "CREATE EXTENSION IF NOT EXISTS postgis;\nCREATE TABLE place (id int, g geometry);\nCREATE TABLE t (id int);\n"
     )
     notes = {n.line: n for n in loaded.catalog.notes}
     assert notes[1].object == "extension postgis" and "not available" in notes[1].message
-    assert notes[2].object == "table place" and "needs extension postgis" in notes[2].message
+    assert notes[2].object == "type geometry" and "taken to come from postgis" in notes[2].message
+    assert loaded.catalog.table("public.place").column("g").type == "geometry"
     assert loaded.catalog.table("public.t") is not None
+
+
+def test_a_missing_type_without_a_missing_extension_is_the_files_error(load):
+    loaded = load("CREATE TABLE place (id int, g geometry);\nCREATE TABLE t (id int);\n")
+    notes = {n.line: n for n in loaded.catalog.notes}
+    assert notes[1].level == "error" and 'type "geometry" does not exist' in notes[1].message
+    assert loaded.catalog.table("public.place") is None and loaded.catalog.table("public.t") is not None
 
 
 def test_alter_system_create_role_and_untrusted_language_are_refused(load):

@@ -132,12 +132,12 @@ def test_a_skipped_object_explains_what_depends_on_it(load):
         # pg_bigm: an extension the embedded server does not ship
         "CREATE EXTENSION pg_bigm;\nCREATE TABLE t (name text);\n"
         "CREATE INDEX t_name ON t USING gin (name gin_bigm_ops);\n"
-        "CREATE TABLE broken (x nosuchtype);\nCOMMENT ON TABLE broken IS 'x';\n"
+        "CREATE TABLE broken (x int REFERENCES nosuchtable);\nCOMMENT ON TABLE broken IS 'x';\n"
     )
     notes = {n.line: n for n in loaded.catalog.notes}
     assert "pg_bigm" in notes[1].message
     assert notes[3].object == "index t_name on t" and "needs extension pg_bigm" in notes[3].message
-    assert notes[4].level == "error" and 'type "nosuchtype" does not exist' in notes[4].message
+    assert notes[4].level == "error" and 'relation "nosuchtable" does not exist' in notes[4].message
     assert "skipped because table broken (line 4) was skipped" in notes[5].message
 
 

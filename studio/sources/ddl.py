@@ -39,6 +39,7 @@ from psycopg import conninfo, errors
 from studio.catalog import Catalog, Note
 from studio.errors import SourceError
 from studio.sources import ddl_extensions as extensions
+from studio.sources import ddl_standins as standins
 from studio.sources import embedded
 from studio.sources.ddl_script import Statement, split
 from studio.sql import ident, literal
@@ -264,6 +265,7 @@ def load_text(
                 first = errors_[0]
                 where = f" line {first.line}" if first.line else ""
                 raise SourceError(f"{filename}{where}: {first.message}")
+        catalog = standins.keep_indexes(catalog, loader.approximated)
         catalog = dataclasses.replace(catalog, source=filename, notes=tuple(notes) + tuple(catalog.notes))
     except BaseException:
         _drop_sandbox(database, role)
@@ -382,6 +384,7 @@ class _Failure:
     statement: Statement
     error: psycopg.Error
     search_path: str
+    dropped_typmods: tuple[str, str] | None = None  # (type, modifiers) taken out of the statement for a stand-in
 
 
 class _Loader:
@@ -399,6 +402,8 @@ class _Loader:
         self.meta_ignored: list[tuple[int, str]] = []
         self.available: set[str] | None = None
         self.collations_stood_in: set[str] = set()
+        self.types_stood_in: set[str] = set()
+        self.approximated: list = []  # (table as written, Index) the engine could not build
         self.failed: list[Note] = []  # statements PostgreSQL rejected, stand-ins in place
         conn.execute("SET check_function_bodies = off")
         conn.execute("SET synchronous_commit = off")
@@ -529,8 +534,9 @@ class _Loader:
             self.note("warning", f"extension {name} is not available and its stand-in failed: "
                       f"{_first_line(failed[0])}", label, st.line)  # fmt: skip
             return
-        self.note("warning", f"extension {name} is not available on the sandbox server; objects that need it "
-                  "are skipped", label, st.line)  # fmt: skip
+        self.note("warning", f"extension {name} is not available on the sandbox server; its types are stood in by "
+                  "domains over text, its indexes kept unbuilt, and what still fails is skipped (each noted)",
+                  label, st.line)  # fmt: skip
 
     def collation(self, st: Statement, name: str) -> None:
         exc = self._execute(st.sql)
@@ -571,9 +577,18 @@ class _Loader:
     # failures ---------------------------------------------------------------------------------
 
     def retry(self) -> None:
-        """Statements that failed for want of something defined later in the file get more tries."""
+        """Statements that failed for want of something defined later in the file get more tries; then types
+        nothing defines get stand-ins, and the statements that named them another round."""
         original = self._search_path()
         self.stand_in_missing_collations()
+        self._retry_rounds()
+        for _ in range(8):  # a statement may name several missing types, one error at a time
+            if not self.stand_in_missing_types():
+                break
+            self._retry_rounds()
+        self.conn.execute("SELECT set_config('search_path', %s, false)", (original,))
+
+    def _retry_rounds(self) -> None:
         for _ in range(3):
             retryable = [
                 f for f in self.failures
@@ -586,14 +601,59 @@ class _Loader:
             for failure in retryable:
                 self.conn.execute("SELECT set_config('search_path', %s, false)", (failure.search_path,))
                 exc = self._execute(failure.statement.sql)
+                for _ in range(len(self.types_stood_in)):  # each rewrite takes one type's modifiers out
+                    refused = standins.TYPMOD_REFUSED.search(str(exc)) if exc is not None else None
+                    if not refused or refused.group("name").rpartition(".")[2] not in self.types_stood_in:
+                        break
+                    exc = self._without_typmods(failure, refused.group("name"))
                 if exc is None:
                     self.failures.remove(failure)
                     progress = True
+                    if failure.dropped_typmods:
+                        label, _ = describe(failure.statement.sql)
+                        type_name, dropped = failure.dropped_typmods
+                        self.note("warning", f"{label}: type modifiers {dropped} dropped (the stand-in domains of "
+                                  f"{type_name} take none)", label, failure.statement.line)  # fmt: skip
                 else:
                     failure.error = exc
             if not progress:
                 break
-        self.conn.execute("SELECT set_config('search_path', %s, false)", (original,))
+
+    def stand_in_missing_types(self) -> bool:
+        """A domain over text for each type the failed statements name that nothing in the file creates, when the
+        file asked for an extension the engine lacks (the type is taken to be that extension's; without one, a
+        missing type is the file's own error and is reported as such)."""
+        if not self.missing_extensions:
+            return False
+        defined = {describe(f.statement.sql)[1].lower().rpartition(".")[2] for f in self.failures
+                   if re.match(r"\s*CREATE\s+(TYPE|DOMAIN)\b", f.statement.sql, re.I)}
+        made = False
+        for failure in self.failures:
+            match = standins.MISSING_TYPE.search(str(failure.error))
+            if not match or failure.statement.copy_data is not None:
+                continue
+            name = match.group("name")
+            plain = name.rpartition(".")[2]
+            if plain in self.types_stood_in or plain.lower() in defined:
+                continue
+            if self._execute(standins.domain_statement(name)) is None:
+                self.types_stood_in.add(plain)
+                made = True
+                needed = ", ".join(sorted(self.missing_extensions))
+                self.note("warning", f"type {name}: {standins.TYPE_NOTE} (taken to come from {needed})",
+                          f"type {name}", failure.statement.line)  # fmt: skip
+        return made
+
+    def _without_typmods(self, failure: _Failure, type_name: str) -> psycopg.Error | None:
+        sql, dropped = standins.without_typmods(failure.statement.sql, type_name)
+        if sql == failure.statement.sql:
+            return failure.error
+        failure.statement = dataclasses.replace(failure.statement, sql=sql)
+        types, modifiers = failure.dropped_typmods or ("", "")
+        failure.dropped_typmods = (", ".join(filter(None, [types, type_name])),
+                                   ", ".join(filter(None, [modifiers, *dict.fromkeys(dropped)])))
+        failure.error = self._execute(sql)
+        return failure.error
 
     def report(self) -> None:
         for failure in self.failures:
@@ -638,6 +698,12 @@ class _Loader:
             self.note(
                 "warning", f"refused: {message} (the file runs as an unprivileged sandbox role)", label, line
             )
+            return
+        if standins.MISSING_INDEX_SUPPORT.search(message) and (kept := standins.approximated_index(st.sql, message)):
+            self.approximated.append(kept)
+            cause = self.cause(message, st.sql)
+            self.note("warning", f"approximated: {message}{f' ({cause})' if cause else ''}; the index is kept in the "
+                      "model with its definition but not built in the sandbox", label, line)  # fmt: skip
             return
         if isinstance(exc, errors.QueryCanceled):
             self.note(

@@ -9,7 +9,7 @@ import streamlit as st
 from studio.catalog import Catalog
 from studio.summary import human_bytes, schema_frame, table_frame, totals
 from studio.ui import state
-from studio.ui.components import md, notes_panel
+from studio.ui.components import md, notes_banner
 
 _CATALOG_HASH = {Catalog: hash}  # a Catalog is frozen and hashable: no need to pickle it to hash it
 
@@ -33,6 +33,7 @@ def header(source) -> None:
     if catalog.server_version:
         about.append(f"PostgreSQL {md(catalog.server_version)}")
     st.caption(" · ".join(about))
+    notes_banner(source.notes, source.failures)
     total = totals(catalog)
     cells = st.columns(7)
     cells[0].metric("Schemas", total.schema)
@@ -125,4 +126,3 @@ else:
     from studio.ui import data_checks
 
     data_checks.profile_section(source)
-    notes_panel(source.notes)

@@ -37,6 +37,12 @@ class Source:
         self.close()
 
 
+def file_source(loaded) -> Source:
+    """The Source of a loaded DDL file (studio.sources.ddl.Loaded): its sandbox, notes and failed statements."""
+    return Source("ddl", loaded.filename, loaded.catalog, url=loaded.url, notes=list(loaded.catalog.notes),
+                  release=loaded.drop, ddl_text=loaded.text, failures=loaded.failures)
+
+
 def open_source(
     *, dsn: str | None = None, ddl: str | Path | None = None, demo: bool = False, schemas=None
 ) -> Source:
@@ -54,17 +60,7 @@ def open_source(
     if ddl:
         from studio.sources import ddl as ddl_source
 
-        loaded = ddl_source.load_file(Path(ddl), schemas=schemas)
-        return Source(
-            "ddl",
-            Path(ddl).name,
-            loaded.catalog,
-            url=loaded.url,
-            notes=list(loaded.catalog.notes),
-            release=loaded.drop,
-            ddl_text=loaded.text,
-            failures=loaded.failures,
-        )
+        return file_source(ddl_source.load_file(Path(ddl), schemas=schemas))
     from studio.sources import demo as demo_source
 
     loaded = demo_source.load(schemas=schemas)

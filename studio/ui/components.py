@@ -60,6 +60,21 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
+def notes_banner(notes, failures=()) -> None:
+    """Above a page: how many notes the source left and how many statements PostgreSQL rejected, always shown."""
+    from studio.summary import note_counts
+
+    if not notes:
+        return
+    counts = ", ".join(f"{n} {level}" for level, n in note_counts(notes).items())
+    if failures:
+        st.error(f"{plural(len(failures), 'statement')} of the file failed: the model lacks what they create. "
+                 f"Loading notes: {counts}.", icon=":material/error:")
+    else:
+        st.warning(f"Loading notes: {counts}. Read them before trusting the model.", icon=":material/sticky_note_2:")
+    notes_panel(notes, expanded=bool(failures))
+
+
 def notes_panel(notes, *, expanded: bool = False) -> None:
     """The source's notes (skipped, approximated, refused), per object and line, with level counts."""
     from studio.summary import note_counts, note_rows

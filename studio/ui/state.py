@@ -67,18 +67,9 @@ def _release(source: Source) -> None:
 
 @st.cache_resource(show_spinner=False, max_entries=UPLOAD_CACHE_ENTRIES, on_release=_release)
 def _uploaded(name: str, digest: str, _data: bytes) -> Source:
-    from studio.sources import ddl
+    from studio.sources import ddl, file_source
 
-    loaded = ddl.load_text(ddl.decode(_data, name), filename=name)
-    return Source(
-        "ddl",
-        name,
-        loaded.catalog,
-        url=loaded.url,
-        notes=list(loaded.catalog.notes),
-        release=loaded.drop,
-        ddl_text=loaded.text,
-    )
+    return file_source(ddl.load_text(ddl.decode(_data, name), filename=name))
 
 
 @st.cache_resource(show_spinner=False)

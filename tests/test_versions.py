@@ -265,3 +265,21 @@ def test_findings_match_pg18(pg18, other):
     expected, actual = analyze(pg18).findings, analyze(catalog).findings
     assert expected, "the schema should trigger some findings, or this comparison proves nothing"
     assert actual == expected, f"PostgreSQL {major}"
+
+
+@pytest.mark.parametrize("major", OTHER_VERSIONS, ids=lambda major: f"pg{major}")
+def test_uuidv7_setup_builds_its_own_before_18(major):
+    """keys.strategy = "uuidv7" DDL runs on the user's server, whatever version planned it."""
+    from studio.design.keys import UUIDV7_SQL
+
+    bin_path, why = pg_versions.bin_dir(major)
+    if bin_path is None:
+        pytest.skip(why)
+    with pg_versions.cluster(bin_path) as url, psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(UUIDV7_SQL)
+        first, = conn.execute("SELECT public.uuidv7()").fetchone()
+        conn.execute("SELECT pg_sleep(0.002)")
+        second, = conn.execute("SELECT public.uuidv7()").fetchone()
+        body, = conn.execute("SELECT prosrc FROM pg_proc WHERE proname = 'uuidv7'").fetchone()
+    assert first.version == 7 and str(first) < str(second)
+    assert "gen_random_uuid" in body, "no built-in uuidv7() before 18: the fallback body"

@@ -7,6 +7,8 @@ test runs a fixed, derandomized list of shapes in CI; bench/generated_migrations
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 
@@ -62,6 +64,55 @@ def test_duplicates_of_a_named_natural_key_move_with_their_cycle_and_come_back(c
     projects.task_id -> tasks cycle neither order worked (nor for the down's restore); one statement does both."""
     proof = _proven(Shape(natural_key=True, duplicates=1, cycle=True, composite=composite), "rls", "named guesses", tmp_path)
     assert proof.quarantined == 4, "the duplicate project and its three tasks"
+
+
+def test_a_moved_task_takes_its_whole_cycle_with_it(tmp_path):
+    """Found: an orphan task (guessed user key, named) moved the project it leads, but not that project's other
+    tasks ('update or delete on table "projects" violates ... tasks_tenant_id_project_id_fkey'): the rows that move
+    are the fixpoint over the foreign keys, not one level of them."""
+    shape = Shape(composite=True, cycle=True, implied=True, orphans=1)
+    proof = _proven(shape, None, "named guesses", tmp_path)
+    assert proof.quarantined == 4, "the orphan task, the project it leads and that project's two other tasks"
+
+
+@dataclass(frozen=True)
+class Script:
+    """A hand-written schema with rows, proven like a generated shape (no tenancy design)."""
+    text: str
+
+    def sql(self) -> str:
+        return self.text
+
+
+# departments <- employees (a manager chain nine deep) and a three-table cycle teams -> leads -> badges -> teams
+CHAINS = Script("""
+CREATE TABLE departments (id bigint PRIMARY KEY, name text NOT NULL);
+CREATE TABLE employees (id bigint PRIMARY KEY, department_id bigint NOT NULL,
+                        manager_id bigint REFERENCES employees (id), name text NOT NULL);
+INSERT INTO departments VALUES (1, 'ops');
+INSERT INTO employees VALUES (1, 99, NULL, 'e1');
+INSERT INTO employees SELECT n, 1, n - 1, 'e' || n FROM generate_series(2, 9) AS n;
+INSERT INTO employees VALUES (10, 1, NULL, 'e10'), (11, 1, 10, 'e11');
+CREATE TABLE teams (id bigint PRIMARY KEY, department_id bigint, badge_id bigint, name text NOT NULL);
+CREATE TABLE leads (id bigint PRIMARY KEY, team_id bigint NOT NULL REFERENCES teams (id));
+CREATE TABLE badges (id bigint PRIMARY KEY, lead_id bigint NOT NULL REFERENCES leads (id));
+ALTER TABLE teams ADD FOREIGN KEY (badge_id) REFERENCES badges (id);
+INSERT INTO teams VALUES (1, 98, NULL, 't1'), (2, 1, NULL, 't2');
+INSERT INTO leads VALUES (1, 1), (2, 2);
+INSERT INTO badges VALUES (1, 1), (2, 2);
+UPDATE teams SET badge_id = id;
+CREATE TABLE other_teams (id bigint PRIMARY KEY, badge_id bigint REFERENCES badges (id));
+INSERT INTO other_teams VALUES (1, 1), (2, 2);
+ANALYZE;
+""")
+
+
+def test_moved_rows_take_every_row_that_references_them_however_deep(tmp_path):
+    """Beyond the old six-level cap and around a cycle of three tables: each referencing row moves with its
+    parent and comes back with it in the down."""
+    proof = _proven(CHAINS, None, "named guesses", tmp_path)
+    # employees 1..9 (orphan department, then its reports, their reports...); team 1, lead 1, badge 1, other team 1
+    assert proof.quarantined == 9 + 4, proof
 
 
 # Generated shapes ----------------------------------------------------------------------------------------

@@ -7,8 +7,6 @@ them) and inserts them, as jsonb with the reason and the step, into
 
 from __future__ import annotations
 
-import re
-
 from studio.catalog import Table
 from studio.sql import ident, idents, literal, qualified, qualified_name
 
@@ -34,61 +32,72 @@ def setup_statements() -> tuple[str, ...]:
     )
 
 
-def dependents(catalog, table: Table, depth: int = 6) -> list[tuple[Table, object]]:
-    """(child table, foreign key) pairs that reference `table`, deepest first."""
-    if catalog is None or depth == 0:
-        return []
-    found = []
-    for child in catalog.stored_tables:
-        for fk in child.foreign_keys:
-            if fk.ref_table == table.qualified and child.qualified != table.qualified:
-                found = dependents(catalog, child, depth - 1) + found + [(child, fk)]
-    return found
+def family(catalog, table: Table) -> list[Table]:
+    """`table` and every table whose rows reference it, directly or through others, cycles included (each once)."""
+    if catalog is None:
+        return [table]
+    found = {table.qualified: table}
+    grew = True
+    while grew:
+        grew = False
+        for child in catalog.stored_tables:
+            if child.qualified not in found and any(fk.ref_table in found for fk in child.foreign_keys):
+                found[child.qualified] = child
+                grew = True
+    return list(found.values())
 
 
-def _family_where(catalog, table: Table, where: str) -> list[tuple[Table, str]]:
-    """Each dependent table with the condition selecting the rows that reference moved rows."""
-    conditions = {table.qualified: where}
-    out = []
-
-    def cond(t: Table) -> str:
-        if t.qualified in conditions:
-            return conditions[t.qualified]
-        parts = []
-        for fk in t.foreign_keys:
-            parent = catalog.table(fk.ref_table)
-            if parent is not None and parent.qualified in conditions:
-                alias = f"p{len(conditions)}_{len(parts)}"
-                pc = re.sub(r"\bc\.", f"{alias}.", conditions[parent.qualified])
-                parts.append(f"({', '.join('c.' + ident(c) for c in fk.columns)}) IN (SELECT {', '.join(alias + '.' + ident(r) for r in fk.ref_columns)} "
-                             f"FROM {qualified(parent.schema, parent.name)} AS {alias} WHERE {pc})")
-        conditions[t.qualified] = " OR ".join(parts) or "false"
-        return conditions[t.qualified]
-
-    seen = {table.qualified}  # through a cycle the table is its own dependent: its rows are the ones `where` picks
-    for child, _ in reversed(dependents(catalog, table)):
-        if child.qualified not in seen:
-            seen.add(child.qualified)
-            out.append((child, cond(child)))
-    return list(reversed(out))
+def _rows(i: int) -> str:
+    """The rows of family member i that move: a (tableoid, ctid) pair each (ctids repeat across partitions)."""
+    return f"(SELECT * FROM unnest(o{i}, t{i}))"
 
 
 def _move(step: str, table: Table, where: str, reason: str, catalog=None) -> str:
-    """One statement deletes the rows and every row referencing them (their foreign-key checks run at its end, so a
-    cycle between the tables holds) and keeps each, as jsonb with the reason, in the quarantine."""
-    family = _family_where(catalog, table, where) if catalog is not None else []
-    parts = [(child, cond, "references a quarantined row: " + reason) for child, cond in family] + [(table, where, reason)]
+    """Move the rows `where` picks and, to a fixpoint, every row referencing a moving row (through any number of
+    tables and foreign-key cycles): collected and locked first, then one statement deletes them all and keeps each,
+    as jsonb with its reason, in the quarantine (its foreign-key checks run at its end, so a cycle holds)."""
+    members = family(catalog, table)
+    index = {t.qualified: i for i, t in enumerate(members)}
+    declare = "".join(f"    o{i} oid[] := '{{}}';\n    t{i} tid[] := '{{}}';\n" for i in range(len(members)))
+    picked = (f"    SELECT coalesce(array_agg(r.o), '{{}}'), coalesce(array_agg(r.t), '{{}}') INTO o0, t0 FROM (\n"
+              f"        SELECT c.tableoid AS o, c.ctid AS t FROM {qualified(table.schema, table.name)} AS c WHERE {where} "
+              "FOR UPDATE) AS r;\n    picked_o := o0;\n    picked_t := t0;\n")
+    edges = []
+    for child in members:
+        ci = index[child.qualified]
+        for fk in child.foreign_keys:
+            if fk.ref_table not in index:
+                continue
+            pi = index[fk.ref_table]
+            parent = members[pi]
+            edges.append(
+                f"        SELECT coalesce(array_agg(r.o), '{{}}'), coalesce(array_agg(r.t), '{{}}') INTO new_o, new_t FROM (\n"
+                f"            SELECT c.tableoid AS o, c.ctid AS t FROM {qualified(child.schema, child.name)} AS c\n"
+                f"            WHERE ({', '.join('c.' + ident(c) for c in fk.columns)}) IN (SELECT "
+                f"{', '.join('p.' + ident(r) for r in fk.ref_columns)} FROM {qualified(parent.schema, parent.name)} AS p "
+                f"WHERE (p.tableoid, p.ctid) IN {_rows(pi)})\n"
+                f"              AND (c.tableoid, c.ctid) NOT IN {_rows(ci)} FOR UPDATE) AS r;\n"
+                f"        o{ci} := o{ci} || new_o;\n        t{ci} := t{ci} || new_t;\n"
+                "        grew := grew + cardinality(new_t);\n")
+    loop = ("    LOOP\n        grew := 0;\n" + "".join(edges) + "        EXIT WHEN grew = 0;\n    END LOOP;\n") if edges else ""
+    cascaded = "references a quarantined row: " + reason
     ctes = []
-    for i, (t, cond, why) in enumerate(parts):
-        ctes.append(f"gone{i} AS (DELETE FROM {qualified(t.schema, t.name)} AS c WHERE {cond} RETURNING c.*)")
+    for i, t in enumerate(members):
+        why = (f"CASE WHEN (c.tableoid, c.ctid) IN (SELECT * FROM unnest(picked_o, picked_t)) THEN {literal(reason)} "
+               f"ELSE {literal(cascaded)} END") if i == 0 else literal(cascaded)
+        ctes.append(f"gone{i} AS (DELETE FROM {qualified(t.schema, t.name)} AS c WHERE (c.tableoid, c.ctid) IN {_rows(i)} "
+                    f"RETURNING {why} AS reason, to_jsonb(c) AS original)")
         ctes.append(f"kept{i} AS (INSERT INTO {quarantine_table()} (step, source_table, reason, original)\n"
-                    f"        SELECT {literal(step)}, {literal(t.qualified)}, {literal(why)}, to_jsonb(gone{i}) FROM gone{i} RETURNING 1)")
-    counts = ", ".join(f"(SELECT count(*) FROM kept{i})" for i in range(len(parts)))
-    notices = "".join(
-        f"    RAISE NOTICE 'quarantined % row(s) of %: %', moved[{i + 1}], {literal(t.qualified)}, {literal(why)};\n"
-        for i, (t, _, why) in enumerate(parts))
+                    f"        SELECT {literal(step)}, {literal(t.qualified)}, g.reason, g.original FROM gone{i} AS g RETURNING 1)")
+    counts = ", ".join(f"(SELECT count(*) FROM kept{i})" for i in range(len(members)))
+    notices = f"    RAISE NOTICE 'quarantined % row(s) of %: %', cardinality(picked_t), {literal(table.qualified)}, {literal(reason)};\n"
+    notices += "".join(
+        f"    RAISE NOTICE 'quarantined % row(s) of %: %', moved[{i + 1}]{' - cardinality(picked_t)' if i == 0 else ''}, "
+        f"{literal(t.qualified)}, {literal(cascaded)};\n"
+        for i, t in enumerate(members) if i or edges)
     return (
-        "DO $quarantine$\nDECLARE\n    moved bigint[];\nBEGIN\n"
+        "DO $quarantine$\nDECLARE\n    moved bigint[];\n    grew bigint;\n    new_o oid[];\n    new_t tid[];\n"
+        "    picked_o oid[];\n    picked_t tid[];\n" + declare + "BEGIN\n" + picked + loop +
         f"    WITH {(',' + chr(10) + '    ').join(ctes)}\n"
         f"    SELECT ARRAY[{counts}] INTO moved;\n" + notices +
         "END\n$quarantine$;"
@@ -109,7 +118,7 @@ def teardown_statements() -> tuple[str, ...]:
 
 def restore(step: str, table: Table, catalog=None) -> str:
     """Put a step's quarantined rows back, parents before the rows that reference them."""
-    tables = [table] + ([child for child, _ in reversed(_family_where(catalog, table, "true"))] if catalog is not None else [])
+    tables = family(catalog, table)
     inserts = ",\n".join(f"back{i} AS ({_restore_one(step, t)} RETURNING 1)" for i, t in enumerate(tables))
     # one statement: the foreign-key checks run at its end, when every table of a cycle has its rows back
     return f"WITH {inserts}\nDELETE FROM {quarantine_table()} WHERE step = {literal(step)};"

@@ -13,6 +13,7 @@ from studio.ui.export import (
     build,
     fixable_rules,
     show_plan,
+    show_quarantine,
     show_verify,
     signature,
 )
@@ -60,6 +61,7 @@ with guarded("Analyzing the schema"):
     built = st.session_state.get(RESULT_KEY)
     if built is not None and built[0] == key:
         export = built[1]
+        show_quarantine(export.plan, export.verified)
         st.subheader("Verification")
         show_verify(export.verified)
         if export.ok:

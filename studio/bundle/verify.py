@@ -47,6 +47,7 @@ class VerifyResult:
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     migrated: Catalog | None = None  # the model after the ups: the proven target
+    quarantined_by_step: dict[str, int] = field(default_factory=dict)  # rows each step moved to the quarantine
 
     @property
     def ok(self) -> bool:
@@ -160,14 +161,17 @@ def relation_rows(conn: psycopg.Connection, relation: str) -> int:
     return conn.execute(f"SELECT count(*) FROM {only}{relation}").fetchone()[0]
 
 
-def quarantined(url: str) -> dict[str, int]:
+def quarantined(url: str, by: str = "source_table") -> dict[str, int]:
+    """Rows in the quarantine per source table (or per `step` that moved them)."""
     from studio.migrate import quarantine
 
+    if by not in ("source_table", "step"):
+        raise ValueError(f"quarantined rows are counted by source_table or step, not {by!r}")
     with psycopg.connect(url, autocommit=True) as conn:
         exists = conn.execute("SELECT to_regclass(%s)", (f"{quarantine.SCHEMA}.{quarantine.TABLE}",)).fetchone()[0]
         if exists is None:
             return {}
-        rows = conn.execute(f"SELECT source_table, count(*) FROM {quarantine.quarantine_table()} GROUP BY 1").fetchall()
+        rows = conn.execute(f"SELECT {by}, count(*) FROM {quarantine.quarantine_table()} GROUP BY 1").fetchall()
     return dict(rows)
 
 
@@ -339,6 +343,7 @@ def verify(bundle: bytes | str | Path, *, demo: bool = False, ddl: str | Path | 
         made, error = bundle_design(files, plan, original)
         _check_design_target(result, plan, made, error, migrated)
         lost = unaccounted_rows(scratch.admin_url, original, counts, made)
+        result.quarantined_by_step = quarantined(scratch.admin_url, by="step")
         result.add("no row lost (tables + quarantine = original)", not lost,
                    "; ".join(lost[:5]) or f"{sum(counts.values())} rows, {sum(quarantined(scratch.admin_url).values())} in quarantine")
         if not _apply(result, scratch.run_url, files, downs, "down", say, 0.6, 0.35):

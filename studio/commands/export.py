@@ -15,6 +15,8 @@ def add_parser(sub) -> None:
     parser.add_argument("--decisions", metavar="FILE", help="design.toml with the design decisions")
     parser.add_argument("--workspace", metavar="ID", help="take decisions, decision log and workshop summary from a workspace")
     parser.add_argument("--no-verify", action="store_true", help="skip verification (stated in the bundle README)")
+    parser.add_argument("--max-quarantine", type=int, metavar="N",
+                        help="fail (exit 1, no bundle) when the ups move more than N rows to the quarantine on the scratch copy")
     parser.add_argument("-o", "--output", metavar="FILE", required=True, help="the bundle.zip to write")
     parser.set_defaults(run=run)
 
@@ -25,6 +27,10 @@ def run(args) -> int:
     from studio.design import decisions as design_decisions
     from studio.migrate.export import build_export
 
+    if args.max_quarantine is not None and (args.max_quarantine < 0 or args.no_verify):
+        print("schema-studio export: --max-quarantine needs a count of 0 or more and verification (the rows are counted "
+              "on the scratch copy): drop --no-verify", file=sys.stderr)
+        return 2
     accepted = args.fix if args.fix in ("all", "none") else tuple(x.strip() for x in args.fix.split(",") if x.strip())
     decisions, toml_text, workspace = None, "", None
     if args.workspace:
@@ -45,6 +51,15 @@ def run(args) -> int:
         sys.stderr.write(export.verified.text())
         if not export.verified.ok:
             print(f"schema-studio export: verification failed; {args.output} was not written (see above)", file=sys.stderr)
+            return 1
+        moved = sum(export.verified.quarantined_by_step.values())
+        if args.max_quarantine is not None and moved > args.max_quarantine:
+            from studio.migrate.readme import quarantine_figures
+
+            worst = sorted((f for f in quarantine_figures(export.plan, export.verified) if f[2]), key=lambda f: -f[2])
+            print(f"schema-studio export: the ups would quarantine {moved} rows on the scratch copy, more than "
+                  f"--max-quarantine {args.max_quarantine}; {args.output} was not written. By step: "
+                  + "; ".join(f"{stem}: {n}" for stem, _, n in worst[:5]), file=sys.stderr)
             return 1
     Path(args.output).write_bytes(export.data)
     print(f"wrote {args.output}: {len(export.plan.steps)} steps, {len(export.plan.fixed)} findings fixed, "

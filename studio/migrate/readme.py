@@ -7,6 +7,8 @@ from studio.migrate.phases import render
 from studio.migrate.plan import PHASES, Plan
 from studio.sql import literal
 
+SCHEMA_NOTE = "schema_studio_quarantine.quarantined_rows"
+
 PHASE_TEXT = {
     "expand": "additive changes, safe while the application runs (new columns nullable, indexes built concurrently, "
     "foreign keys added NOT VALID so new writes are checked at once)",
@@ -20,8 +22,38 @@ PHASE_TEXT = {
 }
 
 
+def quarantine_figures(plan: Plan, verified) -> list[tuple[str, str, int]]:
+    """(script, step title, rows it moved to the quarantine on the scratch copy) for every step that can move rows."""
+    if verified is None:
+        return []
+    out = []
+    for script in render(plan):
+        text = " ".join(script.step.up)
+        if "quarantine" not in text:
+            continue
+        moved = sum(n for step, n in verified.quarantined_by_step.items() if literal(step) in text)
+        out.append((script.stem, script.step.title, moved))
+    return out
+
+
+def quarantine_section(plan: Plan, verified) -> list[str]:
+    figures = quarantine_figures(plan, verified)
+    if verified is None:
+        return ["## Rows this bundle moves", "", "Not verified: the rows each step would quarantine were not counted.", ""]
+    total = sum(n for _, _, n in figures)
+    out = ["## Rows this bundle moves", "",
+           f"On the scratch copy the ups moved {total} rows to {SCHEMA_NOTE} (each with its reason; every down puts "
+           "them back). Nothing else moves a row.", ""]
+    if figures:
+        out += ["| file | step | rows quarantined |", "|---|---|---|"]
+        out += [f"| {stem} | {title} | {n} |" for stem, title, n in figures]
+        out.append("")
+    return out
+
+
 def readme(plan: Plan, source_label: str, verified, verify_requested: bool) -> str:
     out = [f"# Migration bundle for {source_label}", ""]
+    out += quarantine_section(plan, verified)
     out += ["## What changes and why", ""]
     if plan.fixed:
         out.append(f"{len(plan.fixed)} findings are fixed by this bundle:")

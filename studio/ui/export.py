@@ -100,6 +100,21 @@ def show_plan(plan: Plan) -> None:
                     st.code(script.down, language="sql")
 
 
+def show_quarantine(plan, result) -> None:
+    """First of all: how many rows each step moved to the quarantine on the scratch copy."""
+    from studio.migrate.readme import quarantine_figures
+
+    if result is None:
+        return
+    figures = quarantine_figures(plan, result)
+    total = sum(n for _, _, n in figures)
+    st.markdown(f"**Rows this bundle moves:** {total} rows to the quarantine on the scratch copy "
+                "(each with its reason; the downs put them back). Nothing else moves a row.")
+    if figures:
+        st.dataframe([{"file": stem, "step": title, "rows quarantined": n} for stem, title, n in figures],
+                     hide_index=True, width="stretch")
+
+
 def show_verify(result) -> None:
     if result is None:
         st.warning("Not verified: run `schema-studio verify bundle.zip ...` before using this bundle.")

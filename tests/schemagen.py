@@ -10,7 +10,8 @@ tasks, optionally an event table partitioned by range) but varies what the plann
   foreign key from the tasks;
 - relationships: a declared foreign key, an implied one (`user_id` with no constraint: a guess), a tenant
   column with no foreign key, a foreign-key cycle (projects.lead task -> tasks -> projects), a view over
-  the columns a design changes, a natural key (`code`) nothing enforces;
+  the columns a design changes, a natural key (`code`) nothing enforces, a table under FORCE ROW LEVEL
+  SECURITY whose policy reads `current_setting('app.tenant_id')` without missing_ok;
 - rows that block constraints: orphans under the implied key, tasks pointing at another tenant's
   project, duplicates under the natural key, NULL tenant columns where NOT NULL is coming, rows naming
   a tenant that does not exist.
@@ -54,6 +55,7 @@ class Shape:
     view: bool = False  # a view over tasks' columns
     implied: bool = False  # tasks.user_id with no foreign key (the analyzer guesses one)
     natural_key: bool = False  # projects.code NOT NULL, nothing unique
+    forced_policy: bool = False  # projects under FORCE ROW LEVEL SECURITY, the policy reading the setting without missing_ok
     tenants: int = 2
     orphans: int = 0  # tasks whose user_id names no user
     cross_tenant: int = 0  # tasks whose tenant differs from their project's
@@ -147,6 +149,9 @@ class Shape:
             view = self.table("view")
             out.append(f"CREATE VIEW {view} AS SELECT t.id, t.{pc}, t.title, p.title AS project_title FROM {task} AS t "
                        f"JOIN {project} AS p ON p.id = t.{pc};")
+        if self.forced_policy:
+            out += [f"ALTER TABLE {project} ENABLE ROW LEVEL SECURITY;", f"ALTER TABLE {project} FORCE ROW LEVEL SECURITY;",
+                    f"CREATE POLICY by_tenant ON {project} USING ({tc} = current_setting('app.tenant_id')::{kt});"]
         out.append("ANALYZE;")
         return "\n".join(out) + "\n"
 
@@ -228,6 +233,7 @@ def shapes(draw) -> Shape:
         view=draw(st.booleans()),
         implied=draw(st.booleans()),
         natural_key=draw(st.booleans()),
+        forced_policy=draw(st.booleans()),
         tenants=draw(st.integers(2, 3)),
         orphans=draw(few),
         cross_tenant=0 if composite or not tenant_on_tasks else draw(few),

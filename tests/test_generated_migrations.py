@@ -115,6 +115,28 @@ def test_moved_rows_take_every_row_that_references_them_however_deep(tmp_path):
     assert proof.quarantined == 9 + 4, proof
 
 
+@pytest.mark.parametrize("model", [None, "rls"])
+def test_rows_move_under_a_forced_policy_that_reads_the_tenant_without_missing_ok(model, tmp_path):
+    """Found: under FORCE ROW LEVEL SECURITY the dedupe's DELETE ran the policy, current_setting('app.tenant_id') had
+    no value: 'unrecognized configuration parameter'. Scripts that move rows now require BYPASSRLS (and say so)."""
+    proof = _proven(Shape(forced_policy=True, natural_key=True, duplicates=1), model, "named guesses", tmp_path)
+    assert proof.quarantined == 4, "the duplicate project and its three tasks, all of them seen"
+
+
+def test_a_script_that_moves_rows_refuses_a_role_that_row_level_security_filters(tmp_path):
+    from studio.migrate.phases import ROW_GUARD
+    from studio.sources import ddl as ddl_source
+
+    loaded = ddl_source.load_text(Shape(forced_policy=True).sql(), filename="forced.sql")
+    try:
+        import psycopg
+
+        with psycopg.connect(loaded.url, autocommit=True) as conn, pytest.raises(psycopg.Error, match="BYPASSRLS"):
+            conn.execute(ROW_GUARD)
+    finally:
+        loaded.drop()
+
+
 # Generated shapes ----------------------------------------------------------------------------------------
 
 @pytest.mark.slow

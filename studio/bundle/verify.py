@@ -245,6 +245,15 @@ def _apply(result: VerifyResult, url: str, files: dict, names: list[str], direct
     return result.add(f"every {direction} script applies", True, f"{len(names)} scripts")
 
 
+def bypass_row_security(scratch: Scratch) -> None:
+    """The bundle asks to run as a role with BYPASSRLS (phases.ROW_GUARD): the scratch copy's role gets it."""
+    role = psycopg.conninfo.conninfo_to_dict(scratch.run_url).get("user")
+    if scratch.run_url == scratch.admin_url or not role:
+        return
+    with psycopg.connect(scratch.admin_url, autocommit=True) as conn:
+        conn.execute(f"ALTER ROLE {qualified(None, role)} BYPASSRLS")
+
+
 def unaccounted_rows(url: str, original: Catalog, counts: dict[str, int], made) -> list[str]:
     """Tables whose rows now (in the table, its tenant copies, or the quarantine) differ from `counts`, the original's."""
     from studio.migrate import tenant_copies, tenant_moves
@@ -331,6 +340,7 @@ def verify(bundle: bytes | str | Path, *, demo: bool = False, ddl: str | Path | 
 
         if split_check := tenant_split.prove(files.get("design.toml", b"").decode(), scratch.admin_url, scratch.run_url, original):
             result.add(*split_check)  # database-per-tenant: the split runs into scratch databases
+        bypass_row_security(scratch)
         if not _apply(result, scratch.run_url, files, ups, "up", say, 0.1, 0.4):
             result.seconds = time.monotonic() - started
             return result

@@ -8,6 +8,7 @@ downs run in the reverse order.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from studio.migrate.plan import Plan, Step
@@ -55,8 +56,6 @@ _DELIBERATE = (
 
 
 def _deliberate(step: Step, statements) -> list[tuple[str, str]]:
-    import re
-
     text = "\n".join(statements)
     found = list(step.squawk_ignore)
     for pattern, rule, why in _DELIBERATE:
@@ -82,9 +81,24 @@ def _header(step: Step, number: int, direction: str, statements=()) -> list[str]
     return lines
 
 
+# A script that reads or moves rows must see every row: under row level security (FORCE for the owner) it would
+# see only one tenant's, or fail on a policy reading current_setting('app.tenant_id') without missing_ok.
+_MOVES_ROWS = re.compile(r"\b(DELETE\s+FROM|INSERT\s+INTO|UPDATE\s+\S+(\s+AS\s+\S+)?\s+SET)\b", re.I)
+ROW_GUARD = (
+    "DO $rls$\nBEGIN\n"
+    "    IF NOT (SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user) AND EXISTS (\n"
+    "        SELECT 1 FROM pg_class WHERE relrowsecurity AND (relforcerowsecurity OR NOT pg_has_role(current_user, relowner, 'USAGE'))) THEN\n"
+    "        RAISE EXCEPTION 'this script moves rows under row level security: run the migrations as a role with BYPASSRLS '\n"
+    "            'so every row is seen (ALTER ROLE ... BYPASSRLS)';\n"
+    "    END IF;\nEND\n$rls$;"
+)
+
+
 def _script(step: Step, number: int, direction: str, statements) -> str:
     lines = _header(step, number, direction, statements)
     lines += [f"SET lock_timeout = '{LOCK_TIMEOUT}';", f"SET statement_timeout = '{STATEMENT_TIMEOUT}';"]
+    if any(_MOVES_ROWS.search(s) for s in statements if not s.lstrip().startswith("--")):
+        lines.append(ROW_GUARD)
     body = [s for s in statements if s.strip()]
     executable = [s for s in body if not s.lstrip().startswith("--")]
     if step.transactional and executable:

@@ -69,7 +69,10 @@ def readme(plan: Plan, source_label: str, verified, verify_requested: bool) -> s
         out += [f"- {note}" for note in plan.notes]
     out += ["", "## Run order", "",
             "Run `migrations/*.up.sql` in lexical order, each with `psql -v ON_ERROR_STOP=1 -f FILE`. "
-            "Scripts marked *outside a transaction* hold one CONCURRENTLY statement and must not be wrapped in BEGIN.", ""]
+            "Scripts marked *outside a transaction* hold one CONCURRENTLY statement and must not be wrapped in BEGIN. "
+            "Run them as a role with BYPASSRLS (or a superuser): a script that moves rows refuses to start where row "
+            "level security would hide rows from it (FORCE ROW LEVEL SECURITY filters the owner too, and a policy "
+            "reading current_setting('app.tenant_id') without missing_ok fails when no tenant is set).", ""]
     scripts = render(plan)
     for phase in PHASES:
         in_phase = [s for s in scripts if s.step.phase == phase]

@@ -203,7 +203,8 @@ def foreign_key_type_mismatch(ctx: Context) -> Iterable[Hit]:
     or data migrations must break the cycle by hand.""",
 )
 def foreign_key_cycle(ctx: Context) -> Iterable[Hit]:
-    """Two or more tables whose declared FKs form a cycle (self-references excluded).
+    """Two or more tables whose declared FKs form a cycle (self-references excluded). A cycle with a DEFERRABLE
+    link is one somebody broke on purpose (this rule's own fix): it is not reported.
 
     Bad:
         CREATE TABLE departments (id bigint PRIMARY KEY, manager_id bigint);
@@ -225,6 +226,8 @@ def foreign_key_cycle(ctx: Context) -> Iterable[Hit]:
         if len(component) < 2:
             continue
         members = sorted(component)
+        if any(fk.deferrable for m in members for fk in tables[m].foreign_keys if fk.ref_table in component):
+            continue
         first = tables[members[0]]
         inside = [
             fk for fk in first.foreign_keys if fk.ref_table in component and fk.ref_table != first.qualified

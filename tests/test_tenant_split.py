@@ -319,3 +319,33 @@ def demo_database() -> str:
 def test_verify_adds_no_split_check_to_other_designs():
     assert tenant_split.prove('[tenancy]\nmodel = "rls"\n', "unused", "unused", None) is None
     assert tenant_split.prove("", "unused", "unused", None) is None
+
+
+CROSS_TENANT = """
+CREATE TABLE tenants (id bigint PRIMARY KEY, slug text NOT NULL);
+CREATE TABLE projects (id bigint PRIMARY KEY, tenant_id bigint NOT NULL REFERENCES tenants);
+CREATE TABLE tasks (id bigint PRIMARY KEY, tenant_id bigint NOT NULL REFERENCES tenants,
+                    project_id bigint NOT NULL REFERENCES projects);
+CREATE TABLE comments (id bigint PRIMARY KEY, tenant_id bigint NOT NULL REFERENCES tenants,
+                       task_id bigint NOT NULL REFERENCES tasks);
+INSERT INTO tenants VALUES (1, 'a'), (2, 'b');
+INSERT INTO projects VALUES (10, 1), (20, 2);
+-- task 3 is tenant a's but points at tenant b's project; comment 300 is on it
+INSERT INTO tasks VALUES (1, 1, 10), (2, 2, 20), (3, 1, 20);
+INSERT INTO comments VALUES (100, 1, 1), (200, 2, 2), (300, 1, 3);
+"""
+
+
+def test_rows_pointing_at_another_tenants_rows_are_unassigned_with_what_hangs_on_them(scratch_db):
+    scratch_db.execute(CROSS_TENANT)
+    plan = plan_from_design(scratch_db.catalog(), parse(DEMO_DECISIONS))
+    with tenant_databases() as prefix:
+        report = split(scratch_db.url, plan, template_for(prefix), create_databases=True)
+        assert report.ok, report.text()
+        assert report.unassigned == {"public.tasks": {tenant_split.STRAY: 1}, "public.comments": {tenant_split.STRAY: 1}}
+        kept = {(table, row["id"]) for table, _, row in tenant_split.unassigned_rows(url_of(prefix + "control_plane"))}
+        assert kept == {("public.tasks", 3), ("public.comments", 300)}
+        a = url_of(prefix + "a")
+        assert count(a, "SELECT count(*) FROM public.tasks") == 1 and count(a, "SELECT count(*) FROM public.comments") == 1
+        assert count(url_of(prefix + "b"), "SELECT count(*) FROM public.tasks") == 1
+        assert report.unbalanced() == []

@@ -52,6 +52,8 @@ DEFAULT_PLAN = "default"
 SPLIT_NOTE_TITLE = "One database per tenant plus a control plane"  # tenancy.database_per_tenant's note
 STATEMENT_TIMEOUT_MS = 3_600_000  # one COPY of a big table may take long; a hung one must not hold forever
 NO_TENANT = "no tenant (tenant column NULL or parent path broken)"
+STRAY = ("references a row of another tenant, or one that is unassigned: its foreign key would fail in the "
+         "tenant's database")
 SLUG = re.compile(r"[^a-z0-9_]+")
 
 
@@ -413,13 +415,14 @@ def split(
         _require_all_rows_visible(src, plan)
         tenants = read_tenants(src, plan.scope)
         say(f"{len(tenants)} tenants in {plan.scope.tenant_table}")
-        counts, shared_counts = _source_counts(src, plan, tenants, report)
+        strays = stray_rows(src, plan)
+        counts, shared_counts = _source_counts(src, plan, tenants, report, strays)
         positions = _sequence_positions(src, plan)
         if create_databases:
             ensure_database(control_url)
         with _connect(control_url, "control plane") as control:
             _prepare_control_plane(control, plan, tenants, target_template)
-            _write_unassigned(src, control, plan, {t.id for t in tenants})
+            _write_unassigned(src, control, plan, {t.id for t in tenants}, strays)
             control.commit()
             for tenant in tenants:
                 url = render_url(target_template, tenant)
@@ -430,7 +433,7 @@ def split(
                     if create_databases:
                         ensure_database(url)
                     expected = {**shared_counts, **{t: n.get(tenant.id, 0) for t, n in counts.items()}}
-                    _split_tenant(src, url, tenant, plan, expected, positions, entry, say)
+                    _split_tenant(src, url, tenant, plan, expected, positions, entry, say, strays)
                 except StudioError as exc:
                     entry.status, entry.error = "failed", str(exc)
                     continue
@@ -452,19 +455,65 @@ def _require_all_rows_visible(src: psycopg.Connection, plan: SplitPlan) -> None:
                           f"would read only the rows its policies allow; connect as a role with BYPASSRLS")
 
 
-def _source_counts(src, plan: SplitPlan, tenants: list[Tenant], report: SplitReport):
+def _row_id(alias: str = "t0") -> str:
+    """A row's identity within the split's one snapshot (ctids repeat across partitions, so with its tableoid)."""
+    return f"({alias}.tableoid::text || ':' || {alias}.ctid::text)"
+
+
+def _not_stray(strays: dict[str, list[str]], table: CopyTable) -> str:
+    ids = strays.get(table.name)
+    return f"NOT ({_row_id()} = ANY({literal('{' + ','.join(chr(34) + i + chr(34) for i in ids) + '}')}::text[]))" if ids else "true"
+
+
+def stray_rows(src: psycopg.Connection, plan: SplitPlan) -> dict[str, list[str]]:
+    """Rows of tenant tables that cannot go to their tenant's database: they reference (through a foreign key to
+    another tenant table) a row of another tenant or one that is itself not copied there, to a fixpoint."""
+    tenant_tables = {t.name: t for t in plan.tenant_tables}
+    strays: dict[str, set[str]] = {name: set() for name in tenant_tables}
+    edges = []
+    for child in plan.tenant_tables:
+        table = plan.target.table(child.name)
+        for fk in table.foreign_keys if table else ():
+            if fk.ref_table in tenant_tables:
+                edges.append((child, fk, tenant_tables[fk.ref_table]))
+    grew = bool(edges)
+    while grew:
+        grew = False
+        for child, fk, parent in edges:
+            refs = ", ".join(f"t0.{ident(r)} AS r{i}" for i, r in enumerate(fk.ref_columns))
+            match = " AND ".join(f"p.r{i} = t0.{ident(c)}" for i, c in enumerate(fk.columns))
+            rows = src.execute(
+                f"SELECT {_row_id()} FROM {child.relation} WHERE EXISTS (SELECT 1 FROM (SELECT {_row_id()} AS row_id, "
+                f"{refs}, ({parent.tenant_expr})::text AS tenant FROM {parent.relation}) AS p WHERE {match} "
+                f"AND (p.tenant IS DISTINCT FROM ({child.tenant_expr})::text OR p.row_id = ANY(%s))) "
+                f"AND NOT ({_row_id()} = ANY(%s))",
+                (sorted(strays[parent.name]), sorted(strays[child.name])),
+            ).fetchall()
+            if rows:
+                strays[child.name].update(r[0] for r in rows)
+                grew = True
+    return {name: sorted(ids) for name, ids in strays.items() if ids}
+
+
+def _source_counts(src, plan: SplitPlan, tenants: list[Tenant], report: SplitReport, strays: dict[str, list[str]]):
     known = {t.id for t in tenants}
     counts: dict[str, dict[str, int]] = {}
     for table in plan.tenant_tables:
-        by_tenant = dict(src.execute(f"SELECT ({table.tenant_expr})::text, count(*) FROM {table.relation} GROUP BY 1").fetchall())
-        counts[table.name] = by_tenant
-        report.totals[table.name] = sum(by_tenant.values())
+        grouped = src.execute(f"SELECT ({table.tenant_expr})::text, {_not_stray(strays, table)}, count(*) "
+                              f"FROM {table.relation} GROUP BY 1, 2").fetchall()
+        by_tenant: dict[str, int] = {}
         reasons: dict[str, int] = {}
-        for value, n in by_tenant.items():
+        for value, kept, n in grouped:
             if value is None:
-                reasons[NO_TENANT] = n
+                reasons[NO_TENANT] = reasons.get(NO_TENANT, 0) + n
             elif value not in known:
-                reasons[f"unknown tenant {value}"] = n
+                reasons[f"unknown tenant {value}"] = reasons.get(f"unknown tenant {value}", 0) + n
+            elif not kept:
+                reasons[STRAY] = reasons.get(STRAY, 0) + n
+            else:
+                by_tenant[value] = n
+        counts[table.name] = by_tenant
+        report.totals[table.name] = sum(n for _, _, n in grouped)
         if reasons:
             report.unassigned[table.name] = reasons
     shared = {t.name: src.execute(f"SELECT count(*) FROM {t.relation}").fetchone()[0] for t in plan.shared_tables}
@@ -490,7 +539,7 @@ def _marker(conn: psycopg.Connection, tenant: Tenant) -> dict | None:
 
 
 def _split_tenant(src, url: str, tenant: Tenant, plan: SplitPlan, expected: dict[str, int],
-                  positions: dict, entry: TenantReport, say: Progress) -> None:
+                  positions: dict, entry: TenantReport, say: Progress, strays: dict[str, list[str]]) -> None:
     with _connect(url, f"tenant {tenant.slug} database") as dst:
         try:
             done = _marker(dst, tenant)
@@ -504,14 +553,16 @@ def _split_tenant(src, url: str, tenant: Tenant, plan: SplitPlan, expected: dict
                 _run(dst, statement)
             for table in plan.tables:
                 say(f"tenant {tenant.slug}: {table.name}")
-                where = "true" if table.tenant_expr is None else f"{table.tenant_expr} = {literal(tenant.id)}::{plan.scope.tenant_type}"
+                where = "true" if table.tenant_expr is None else (
+                    f"{table.tenant_expr} = {literal(tenant.id)}::{plan.scope.tenant_type} AND {_not_stray(strays, table)}")
                 _copy(src, dst, table.select(where), f"{qualified_name(table.name)} ({idents(table.columns)})")
+            # counted before the policies exist: a forced policy would filter (or, reading an unset setting, refuse)
+            copied = {t.name: dst.execute(f"SELECT count(*) FROM {t.target_relation}").fetchone()[0] for t in plan.tables}
             for statement in plan.post_data:
                 _run(dst, statement)
             for name, (value, called) in positions.items():
                 if dst.execute("SELECT to_regclass(%s)", (name,)).fetchone()[0] is not None:
                     dst.execute("SELECT setval(%s::regclass, %s, %s)", (name, value, called))
-            copied = {t.name: dst.execute(f"SELECT count(*) FROM {t.target_relation}").fetchone()[0] for t in plan.tables}
             entry.counts = {t: (expected.get(t, 0), n) for t, n in copied.items()}
             if not entry.counts_match:
                 differ = [f"{t} {s} != {c}" for t, (s, c) in entry.counts.items() if s != c]
@@ -573,18 +624,21 @@ def _prepare_control_plane(conn: psycopg.Connection, plan: SplitPlan, tenants: l
         )
 
 
-def _write_unassigned(src, control: psycopg.Connection, plan: SplitPlan, known: set[str]) -> None:
-    """Every row whose tenant is NULL or unknown, as jsonb with its reason (replacing an earlier run's)."""
+def _write_unassigned(src, control: psycopg.Connection, plan: SplitPlan, known: set[str],
+                      strays: dict[str, list[str]]) -> None:
+    """Every row whose tenant is NULL or unknown, or that references another tenant's row, as jsonb with its reason
+    (replacing an earlier run's)."""
     s = f"{ident(CONTROL_SCHEMA)}.{ident(UNASSIGNED_TABLE)}"
     tenant = qualified_name(plan.scope.tenant_table)
     key = ident(plan.scope.tenant_key)
     for table in plan.tenant_tables:
         control.execute(f"DELETE FROM {s} WHERE source_table = %s", (table.name,))
         expr = table.tenant_expr
+        unknown = f"NOT EXISTS (SELECT 1 FROM {tenant} k WHERE k.{key} = {expr})"
         query = (
             f"SELECT {literal(table.name)}, CASE WHEN {expr} IS NULL THEN {literal(NO_TENANT)} "
-            f"ELSE 'unknown tenant ' || ({expr})::text END, to_jsonb(t0) FROM {table.relation} "
-            f"WHERE {expr} IS NULL OR NOT EXISTS (SELECT 1 FROM {tenant} k WHERE k.{key} = {expr})"
+            f"WHEN {unknown} THEN 'unknown tenant ' || ({expr})::text ELSE {literal(STRAY)} END, to_jsonb(t0) "
+            f"FROM {table.relation} WHERE {expr} IS NULL OR {unknown} OR NOT {_not_stray(strays, table)}"
         )
         _copy(src, control, query, f"{s} (source_table, reason, \"row\")")
 
@@ -674,8 +728,9 @@ def runbook(design_notes) -> list[str]:
         "triggers and policies, sequence positions as in the source, a count check per table against the source, "
         f"and a marker row in `{MARKER_SCHEMA}.{MARKER_TABLE}`. A killed run is resumed by running the same command: "
         "tenants with the marker are skipped, an unfinished one is redone from empty.",
-        f"- Rows whose tenant is NULL or not in the tenant table go to `{CONTROL_SCHEMA}.{UNASSIGNED_TABLE}` in the "
-        "control plane (original row as jsonb, with the reason); the report lists them per table. Nothing is dropped.",
+        f"- Rows whose tenant is NULL or not in the tenant table, and rows that reference another tenant's row (or an "
+        f"unassigned one), go to `{CONTROL_SCHEMA}.{UNASSIGNED_TABLE}` in the control plane (original row as jsonb, "
+        "with the reason); the report lists them per table. Nothing is dropped.",
         f"- `{CONTROL_SCHEMA}.tenants` and `tenant_databases` are filled from the tenant table; a tenant turns `active`, "
         "with its database's schema_version, once its copy is complete. Route the application by them.",
         "- The tenant table is shared (every tenant database holds the tenant list its foreign keys point to).",

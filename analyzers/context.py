@@ -7,14 +7,22 @@ rules, the ERD and the data checks, so they live here and are computed lazily, o
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cached_property
+
+import psycopg
 
 from analyzers import naming, predicates
 from studio.catalog import Catalog, Column, ForeignKey, Table
 
 INTEGER_TYPES = {"smallint": "int", "integer": "int", "bigint": "int"}
 STRING_TYPES = {"text", "character varying", "character", "citext", "name"}
+
+# How rules that read a live database get a connection: connect(statement_timeout_s) opens a
+# read-only one (studio.db.reader(url) makes it), so no rule module knows a connection string.
+Connect = Callable[[float], AbstractContextManager[psycopg.Connection]]
 
 
 @dataclass(frozen=True)

@@ -15,14 +15,13 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 import psycopg
 
 from analyzers import data_queries as q
 from analyzers import naming
-from analyzers.context import Context
+from analyzers.context import Connect, Context
 from analyzers.engine import AnalysisConfig, Report, finish, select_rules, sort_key
 from analyzers.registry import REGISTRY, Finding, Hit, rule
 from studio.catalog import Catalog, Table
@@ -503,9 +502,6 @@ def _drift_probe(dctx, child, fk_columns, parent, ref_columns, copy_column, pare
 # Running ---------------------------------------------------------------------------------------
 
 
-ConnectionFactory = Callable[[], AbstractContextManager[psycopg.Connection]]
-
-
 @dataclass(frozen=True)
 class DataRun:
     findings: tuple[Finding, ...] = ()
@@ -531,31 +527,23 @@ def plan(dctx: DataContext, rules) -> list[tuple[str, Probe]]:
     return planned
 
 
-def readonly_connection(url: str, statement_timeout_s: float) -> ConnectionFactory:
-    from studio.sources.postgres import connect_readonly
-
-    return lambda: connect_readonly(url, statement_timeout_ms=int(statement_timeout_s * 1000))
-
-
 def run_data_checks(
     catalog: Catalog,
-    url: str | None = None,
+    connect: Connect,
     *,
     config: AnalysisConfig | None = None,
     options: DataOptions | None = None,
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
-    connect: ConnectionFactory | None = None,
 ) -> DataRun:
     """Every selected data rule against the rows, one bounded read-only statement per object."""
     config = config or AnalysisConfig()
     options = options or DataOptions()
     progress = progress or NullProgress()
     cancel = cancel or CancelToken()
-    connect = connect or readonly_connection(url, options.statement_timeout_s)
     rules = {r.id: r for r in select_rules(config, needs=("data",))}
     started = time.monotonic()
-    with connect() as conn:
+    with connect(options.statement_timeout_s) as conn:
         conn.commit()  # keep the session settings the factory made; each check runs in its own transaction
         dctx = DataContext(Context(catalog, config.settings), options, estimate_rows(conn))
         conn.commit()

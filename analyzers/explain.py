@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import psycopg
 
+from analyzers.context import Connect
 from analyzers.registry import Finding
 from analyzers.workload_input import Statement, Workload
 from studio.catalog import Catalog
@@ -74,18 +75,16 @@ def verdict(catalog: Catalog, finding: Finding, found: list[Scan]) -> tuple[str,
 
 
 def judge_coverage(
-    url: str, catalog: Catalog, workload: Workload, findings: list[Finding], statement_timeout_s: float = 10.0
+    connect: Connect, catalog: Catalog, workload: Workload, findings: list[Finding], statement_timeout_s: float = 10.0
 ) -> tuple[list[Finding], list[str]]:
     """The findings with each coverage finding judged by EXPLAIN, plus notes on statements not explained."""
-    from studio.sources.postgres import connect_readonly
-
     wanted = sorted({f.statement for f in findings if f.rule == COVERAGE_RULE and f.statement is not None})
     if not wanted:
         return findings, []
     statements = {s.number: s for s in workload.statements}
     plans: dict[int, list[Scan]] = {}
     notes: list[str] = []
-    with connect_readonly(url, statement_timeout_ms=int(statement_timeout_s * 1000)) as conn:
+    with connect(statement_timeout_s) as conn:
         version = int(conn.execute("SHOW server_version_num").fetchone()[0])
         for number in wanted:
             statement = statements[number]

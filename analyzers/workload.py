@@ -21,8 +21,9 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, traverse_scope
 from sqlglot.schema import MappingSchema
 
-from analyzers.context import Context
+from analyzers.context import Connect, Context
 from analyzers.engine import AnalysisConfig, Report, finish, select_rules, sort_key
+from analyzers.explain import judge_coverage
 from analyzers.registry import REGISTRY, Finding, Hit, rule
 from analyzers.workload_input import Statement, Workload
 from studio.catalog import Catalog, Index, Table
@@ -681,10 +682,8 @@ ORDER BY 1, 2, 3
 """
 
 
-def read_index_usage(url: str, statement_timeout_s: float = 30.0) -> tuple[IndexUsage, ...]:
-    from studio.sources.postgres import connect_readonly
-
-    with connect_readonly(url, statement_timeout_ms=int(statement_timeout_s * 1000)) as conn:
+def read_index_usage(connect: Connect, statement_timeout_s: float = 30.0) -> tuple[IndexUsage, ...]:
+    with connect(statement_timeout_s) as conn:
         rows = conn.execute(INDEX_USAGE).fetchall()
     return tuple(
         IndexUsage(f"{schema}.{table}", index, int(scans or 0), int(size or 0), bool(unique), bool(backs), bool(valid), reset)
@@ -704,25 +703,24 @@ def run_workload(
     workload: Workload,
     *,
     config: AnalysisConfig | None = None,
-    url: str | None = None,
+    connect: Connect | None = None,
     live: bool = False,
     explain: bool = True,
 ) -> WorkloadRun:
-    """The workload rules over the statements; with `url`, EXPLAIN judges coverage; `live` adds index usage."""
+    """The workload rules over the statements; with `connect` (a live database), EXPLAIN judges coverage;
+    `live` adds index usage."""
     config = config or AnalysisConfig()
     rules = select_rules(config, needs=("workload",))
     shapes = shapes_of(workload, catalog)
     notes = [*workload.notes, *(str(p) for p in workload.problems)]
     notes += [f"{s.statement.label}: {s.note}" for s in shapes if s.note]
     usage = None
-    if live and url and any(r.id == "unused-index" for r in rules):
-        usage = read_index_usage(url)
+    if live and connect and any(r.id == "unused-index" for r in rules):
+        usage = read_index_usage(connect)
     wctx = WorkloadContext(Context(catalog, config.settings), workload, shapes, usage)
     findings = [r.finding(hit) for r in rules for hit in r.check(wctx)]
-    if url and explain:
-        from analyzers.explain import judge_coverage
-
-        findings, explain_notes = judge_coverage(url, catalog, workload, findings)
+    if connect and explain:
+        findings, explain_notes = judge_coverage(connect, catalog, workload, findings)
         notes += explain_notes
     findings.sort(key=sort_key)
     return WorkloadRun(tuple(findings), tuple(notes), tuple(shapes))

@@ -18,7 +18,9 @@ from pathlib import Path
 import sqlglot
 from sqlglot import exp
 
+from analyzers.context import Connect
 from studio.errors import ConfigError
+from studio.sql import qualified
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _POSITIONAL = re.compile(r"\$([0-9]+)")
@@ -279,8 +281,6 @@ WHERE e.extname = 'pg_stat_statements'
 
 def top_statements_sql(schema: str, server_version_num: int, limit: int) -> str:
     """The top statements by total time, this database only, without utility commands."""
-    from studio.sql import qualified
-
     total, mean = (
         ("total_exec_time", "mean_exec_time") if server_version_num >= 130000 else ("total_time", "mean_time")
     )
@@ -294,11 +294,9 @@ def top_statements_sql(schema: str, server_version_num: int, limit: int) -> str:
     )
 
 
-def read_pg_stat_statements(url: str, limit: int = 50, statement_timeout_s: float = 30.0) -> Workload:
+def read_pg_stat_statements(connect: Connect, limit: int = 50, statement_timeout_s: float = 30.0) -> Workload:
     """The database's top statements from pg_stat_statements, or an empty workload with a note saying why."""
-    from studio.sources.postgres import connect_readonly
-
-    with connect_readonly(url, statement_timeout_ms=int(statement_timeout_s * 1000)) as conn:
+    with connect(statement_timeout_s) as conn:
         row = conn.execute(EXTENSION_SCHEMA).fetchone()
         if row is None:
             return Workload(

@@ -34,6 +34,7 @@ def peak_rss_mb() -> float:
 def studio(url: str, exact: bool, _timeout: float) -> dict:
     from analyzers.data import DataOptions, run_data_checks
     from analyzers.engine import AnalysisConfig
+    from studio.db import reader
     from studio.sources import postgres
 
     catalog = postgres.introspect(url)
@@ -41,7 +42,7 @@ def studio(url: str, exact: bool, _timeout: float) -> dict:
     started = time.perf_counter()
     run = run_data_checks(
         catalog,
-        url,
+        reader(url),
         config=AnalysisConfig(only=frozenset({"orphaned-rows"})),
         options=DataOptions(exact=exact, statement_timeout_s=600, budget_s=1200),
     )

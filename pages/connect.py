@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from studio.db import redact, with_password
 from studio.sources import Source
-from studio.sources.postgres import redact
 from studio.summary import totals
 from studio.ui import state
 from studio.ui.components import guarded, md, notes_panel, plural
@@ -66,7 +66,7 @@ def postgres_tab() -> None:
     if not url:
         st.caption("The password is never shown, logged or saved.")
         return
-    full = state.with_password(url, password)
+    full = with_password(url, password)
     shown = redact(full)
     st.caption(f"Will connect to: {md(shown)}")
     test_col, load_col, _ = st.columns([1, 1, 4])

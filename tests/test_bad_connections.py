@@ -6,6 +6,7 @@ throwaway second embedded server instance whose pg_hba.conf asks for scram-sha-2
 
 from __future__ import annotations
 
+import logging
 import socket
 from pathlib import Path
 
@@ -39,7 +40,7 @@ def test_closed_port_names_the_host():
     port = _closed_port()
     message = _error(f"postgresql://app:{PASSWORD}@127.0.0.1:{port}/prod", connect_timeout_s=3)
     assert message == (
-        f"could not connect to postgresql://app@127.0.0.1:{port}/prod: connection refused "
+        f"could not connect to postgresql://app:***@127.0.0.1:{port}/prod: connection refused "
         "(is the server running and reachable?)"
     )
 
@@ -47,9 +48,9 @@ def test_closed_port_names_the_host():
 def test_sqlalchemy_url_and_conninfo_are_redacted_too():
     port = _closed_port()
     message = _error(f"postgresql+psycopg://app:{PASSWORD}@127.0.0.1:{port}/prod")
-    assert f"postgresql+psycopg://app@127.0.0.1:{port}/prod" in message
+    assert f"postgresql+psycopg://app:***@127.0.0.1:{port}/prod" in message
     message = _error(f"host=127.0.0.1 port={port} user=app password={PASSWORD} dbname=prod")
-    assert f"host=127.0.0.1 port={port} user=app dbname=prod" in message
+    assert f"postgresql://app:***@127.0.0.1:{port}/prod" in message
 
 
 def test_missing_socket_directory_names_it(tmp_path):
@@ -102,13 +103,13 @@ def _as(uri: str, user: str, password: str | None) -> str:
 
 def test_right_password_reads_the_catalog(password_server):
     cat = postgres.introspect(_as(password_server, "app", PASSWORD))
-    assert cat.database == "postgres" and PASSWORD not in cat.source and "app@" in cat.source
+    assert cat.database == "postgres" and PASSWORD not in cat.source and "app:***@" in cat.source
 
 
 def test_wrong_password(password_server):
     message = _error(_as(password_server, "app", PASSWORD + "-wrong"))
     assert message.startswith(
-        "password authentication failed for user app at postgresql://app@/postgres?host="
+        "password authentication failed for user app at postgresql://app:***@/postgres?host="
     )
     assert "check the user name and password" in message
     assert PASSWORD + "-wrong" not in message
@@ -125,3 +126,35 @@ def test_no_password_given(password_server, monkeypatch):
     monkeypatch.setenv("PGPASSFILE", "/nonexistent/pgpass")
     message = _error(_as(password_server, "app", None))
     assert "asks for a password" in message
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["inspect", "--format", "json"],
+        ["analyze", "--format", "json"],
+        ["analyze", "--format", "sarif"],
+        ["analyze", "--format", "markdown", "--data"],
+        ["erd", "--format", "mermaid"],
+    ],
+    ids=lambda c: " ".join(c),
+)
+def test_a_command_that_reads_with_the_password_never_prints_or_logs_it(password_server, command, tmp_path,
+                                                                        capsys, caplog):
+    from studio.cli import main
+
+    caplog.set_level(logging.DEBUG)
+    with psycopg.connect(password_server, autocommit=True) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS public.accounts (id int PRIMARY KEY, name text)")
+        # no primary key and an unindexed foreign key: findings that name the table
+        conn.execute("CREATE TABLE IF NOT EXISTS public.orders (account_id int REFERENCES public.accounts)")
+        conn.execute("GRANT SELECT ON public.accounts, public.orders TO app")
+    out = tmp_path / "out"
+    code = main(["-v", command[0], "--dsn", _as(password_server, "app", PASSWORD), *command[1:], "-o", str(out)])
+    printed = capsys.readouterr()
+    written = out.read_text(encoding="utf-8")
+    assert code == 0, printed.err
+    assert "orders" in written
+    for where, text in (("output file", written), ("stdout", printed.out), ("stderr", printed.err),
+                        ("log", caplog.text)):
+        assert PASSWORD not in text, where

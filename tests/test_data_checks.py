@@ -12,6 +12,7 @@ import pytest
 from analyzers.data import DataOptions, DataRun, confirm_implied, run_data_checks, with_data
 from analyzers.engine import AnalysisConfig, analyze
 from analyzers.registry import all_rules
+from studio.db import reader
 from studio.progress import CallbackProgress, CancelToken, ProgressState, TerminalProgress
 
 DATA_RULES = sorted(r.id for r in all_rules().values() if r.needs == "data")
@@ -19,7 +20,7 @@ DATA_RULES = sorted(r.id for r in all_rules().values() if r.needs == "data")
 
 def run_on(db, rule_ids=(), catalog=None, **options) -> DataRun:
     config = AnalysisConfig(only=frozenset(rule_ids))
-    return run_data_checks(catalog or db.catalog(), db.url, config=config, options=DataOptions(**options))
+    return run_data_checks(catalog or db.catalog(), reader(db.url), config=config, options=DataOptions(**options))
 
 
 def by_rule(run: DataRun, rule_id: str):
@@ -152,7 +153,7 @@ def test_implied_key_contradicted_by_the_data_drops_to_info(scratch_db):
         INSERT INTO visits SELECT g, g % 5 + 1 FROM generate_series(1, 40) AS g;     -- all have one
     """)
     catalog = scratch_db.catalog()
-    data = run_data_checks(catalog, scratch_db.url)
+    data = run_data_checks(catalog, reader(scratch_db.url))
     static = analyze(catalog)
     judged = {f.table: f for f in confirm_implied(static, data).findings if f.rule == "implied-foreign-key"}
     assert judged["public.readings"].severity == "info"
@@ -291,7 +292,7 @@ def test_cancel_from_another_thread_stops_the_running_statement_server_side(shop
         target=lambda: result.update(
             run=run_data_checks(
                 catalog,
-                shop.url,
+                reader(shop.url),
                 options=DataOptions(statement_timeout_s=60),
                 progress=state,
                 cancel=token,
@@ -320,7 +321,7 @@ def test_cancel_from_another_thread_stops_the_running_statement_server_side(shop
 
 def test_progress_plain_lines_off_a_terminal(shop):
     stream = io.StringIO()
-    run = run_data_checks(shop.catalog(), shop.url, progress=TerminalProgress(stream))
+    run = run_data_checks(shop.catalog(), reader(shop.url), progress=TerminalProgress(stream))
     lines = stream.getvalue().splitlines()
     assert lines[0] == f"data checks: {run.checks} checks on 3 tables"
     assert lines[-1].startswith(f"[{run.checks}/{run.checks}] ")
@@ -331,8 +332,8 @@ def test_progress_bar_on_a_terminal_and_per_table_state(shop):
     stream = io.StringIO()
     events = []
     state = ProgressState()
-    run_data_checks(shop.catalog(), shop.url, progress=CallbackProgress(events.append))
-    run_data_checks(shop.catalog(), shop.url, progress=state)
+    run_data_checks(shop.catalog(), reader(shop.url), progress=CallbackProgress(events.append))
+    run_data_checks(shop.catalog(), reader(shop.url), progress=state)
     bar = TerminalProgress(stream, bar=True)
     bar.start({"t": 2})
     bar.advance("t", "one")
@@ -362,7 +363,7 @@ def test_the_demo_data_findings_match_its_answer_key_with_exact_counts():
     }
     assert len(expected) >= 5, "the answer key lists the demo's planted data findings"
     loaded = demo.load()
-    run = run_data_checks(loaded.catalog, loaded.url)
+    run = run_data_checks(loaded.catalog, reader(loaded.url))
     assert run.notes == () and run.completed == run.checks
     found = {(f.rule, f.table, f.columns): f for f in run.findings}
     assert set(found) == set(expected)

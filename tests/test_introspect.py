@@ -464,16 +464,6 @@ def test_accepts_sqlalchemy_urls_and_conninfo(scratch_db):
         assert [t.qualified for t in postgres.introspect(variant).tables] == ["public.t"], variant
 
 
-def test_connect_readonly_refuses_writes(scratch_db):
-    scratch_db.execute("CREATE TABLE t (id int)")
-    with postgres.connect_readonly(scratch_db.url, statement_timeout_ms=1234) as conn:
-        assert conn.execute("SHOW statement_timeout").fetchone()[0] == "1234ms"
-        assert conn.execute("SHOW application_name").fetchone()[0] == "schema-studio"
-        assert conn.execute("SHOW transaction_read_only").fetchone()[0] == "on"
-        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
-            conn.execute("INSERT INTO t VALUES (1)")
-
-
 def test_statement_timeout_is_a_source_error(scratch_db, monkeypatch):
     from studio.errors import SourceError
 
@@ -488,28 +478,6 @@ def test_statement_timeout_is_a_source_error(scratch_db, monkeypatch):
     monkeypatch.setattr(postgres, "query_text", slow)
     with pytest.raises(SourceError, match="statement timeout of 50 ms"):
         postgres.introspect(scratch_db.url, statement_timeout_ms=50)
-
-
-@pytest.mark.parametrize(
-    ("url", "redacted"),
-    [
-        ("postgresql://app:s3cret@db.example:5432/prod", "postgresql://app@db.example:5432/prod"),
-        (
-            "postgresql+psycopg://app:s3cret@db.example/prod?sslmode=require",
-            "postgresql+psycopg://app@db.example/prod?sslmode=require",
-        ),
-        (
-            "postgresql://app@h/prod?password=s3cret&sslmode=require",
-            "postgresql://app@h/prod?sslmode=require",
-        ),
-        ("postgresql://:s3cret@h/prod", "postgresql://h/prod"),
-        ("host=db.example user=app password=s3cret dbname=prod", "host=db.example user=app dbname=prod"),
-        ("host=db.example password='s3 cret' dbname=prod", "host=db.example dbname=prod"),
-    ],
-)
-def test_redact(url, redacted):
-    assert postgres.redact(url) == redacted
-    assert "s3" not in postgres.redact(url)
 
 
 @pytest.mark.slow

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from studio.db import with_password
 from studio.ui.components import md
-from studio.ui.state import with_password
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 SECRET = "pa55:w/rd@#?"

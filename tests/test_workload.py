@@ -10,6 +10,7 @@ from analyzers.context import Context
 from analyzers.registry import all_rules
 from analyzers.workload import WorkloadContext, describe, run_workload, shapes_of
 from analyzers.workload_input import read_file, read_text
+from studio.db import reader
 from tests.conftest import ROOT
 
 SHOP = """
@@ -228,7 +229,7 @@ def test_demo_queries_find_the_real_gaps_and_nothing_else():
     loaded = demo.load()
     workload = read_file(ROOT / "tests" / "fixtures" / "workload" / "demo_queries.sql")
     assert len(workload.statements) == 16 and not workload.problems
-    run = run_workload(loaded.catalog, workload, url=loaded.url)
+    run = run_workload(loaded.catalog, workload, connect=reader(loaded.url))
     assert [f for f in run.findings if f.rule == "query-references-unknown-object"] == []
     got = {(f.statement, f.table, f.columns) for f in run.findings if f.rule == "query-not-covered-by-index"}
     assert got == {

@@ -13,6 +13,7 @@ from analyzers.registry import Finding
 from analyzers.workload import read_index_usage, run_workload
 from analyzers.workload_input import read_pg_stat_statements, read_text, top_statements_sql
 from studio.cli import main
+from studio.db import reader
 from studio.sources import embedded
 
 ROWS = """
@@ -50,7 +51,7 @@ def test_explain_confirms_a_sequential_scan_and_refutes_an_index_the_planner_use
         "SELECT * FROM readings WHERE shift = $1 ORDER BY taken_at LIMIT 1;\n"
         "SELECT id FROM readings WHERE device = $1"
     )
-    run = run_workload(readings.catalog(), workload, url=readings.url)
+    run = run_workload(readings.catalog(), workload, connect=reader(readings.url))
     found = coverage(run)
     assert sorted(found) == [1, 2]  # statement 3 is served by readings_device_idx
     confirmed, refuted = found[1], found[2]
@@ -63,14 +64,14 @@ def test_explain_confirms_a_sequential_scan_and_refutes_an_index_the_planner_use
 
 def test_explain_never_runs_the_statement(readings):
     workload = read_text("DELETE FROM readings WHERE shift = $1")
-    run = run_workload(readings.catalog(), workload, url=readings.url)
+    run = run_workload(readings.catalog(), workload, connect=reader(readings.url))
     assert dict(coverage(run)[1].details)["explain"] == "confirmed"
     assert readings.query("SELECT count(*) FROM readings") == [(20000,)]
 
 
 def test_a_statement_postgres_rejects_is_a_note_not_a_crash(readings):
     workload = read_text("SELECT id FROM readings WHERE shift = $1 AND taken_at::date = $1::int")
-    run = run_workload(readings.catalog(), workload, url=readings.url)
+    run = run_workload(readings.catalog(), workload, connect=reader(readings.url))
     assert any(n.startswith("statement 1 (line 1): not explained:") for n in run.notes)
 
 
@@ -102,11 +103,11 @@ def test_unused_index_after_real_scans(readings):
             conn.execute("SELECT id FROM readings WHERE device = %s", (f"dev-{value}",)).fetchall()
             conn.execute("SELECT id FROM readings WHERE id = %s", (value,)).fetchall()
     _wait_for_scans(readings, "readings_device_idx")
-    usage = {u.index: u for u in read_index_usage(readings.url)}
+    usage = {u.index: u for u in read_index_usage(reader(readings.url))}
     assert usage["readings_device_idx"].scans >= 5 and usage["readings_pkey"].constraint
     assert usage["readings_serial_key"].unique and usage["readings_batch_idx"].scans == 0
 
-    run = run_workload(readings.catalog(), read_text("SELECT 1"), url=readings.url, live=True)
+    run = run_workload(readings.catalog(), read_text("SELECT 1"), connect=reader(readings.url), live=True)
     unused = [f for f in run.findings if f.rule == "unused-index"]
     assert sorted(f.related[0] for f in unused) == ["public.readings_batch_idx", "public.readings_taken_at_idx"]
     batch = next(f for f in unused if f.related == ("public.readings_batch_idx",))
@@ -119,7 +120,7 @@ def test_unused_index_after_real_scans(readings):
 
 
 def test_pg_stat_statements_absent_is_a_note(scratch_db):
-    workload = read_pg_stat_statements(scratch_db.url)
+    workload = read_pg_stat_statements(reader(scratch_db.url))
     assert workload.statements == ()
     assert workload.notes and "pg_stat_statements is not installed in this database" in workload.notes[0]
 
@@ -134,7 +135,7 @@ def test_pg_stat_statements_top_statements(scratch_db):
     scratch_db.execute("CREATE TABLE t (id int PRIMARY KEY, k text); INSERT INTO t SELECT i, 'k' || i FROM generate_series(1, 1000) i")
     for _ in range(3):
         scratch_db.execute("SELECT id FROM t WHERE k = 'k5'")
-    workload = read_pg_stat_statements(scratch_db.url)
+    workload = read_pg_stat_statements(reader(scratch_db.url))
     statement = next(s for s in workload.statements if "FROM t WHERE k" in s.text)
     assert statement.calls >= 3 and statement.total_ms >= 0 and statement.mean_ms >= 0
 

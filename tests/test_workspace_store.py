@@ -117,8 +117,8 @@ def test_passwords_are_never_stored(store):
         catalog_json=Catalog().to_json(), author="Ada",
     )
     try:
-        assert ws.source_label == "postgresql://app@db.example.com:5432/fleet?sslmode=require"
-        assert secret not in keyword.source_label and "dbname=fleet" in keyword.source_label
+        assert ws.source_label == "postgresql://app:***@db.example.com:5432/fleet?sslmode=require"
+        assert keyword.source_label == "postgresql://app:***@db.example.com/fleet"
         with psycopg.connect(store.url) as conn:
             dump = conn.execute(
                 "SELECT string_agg(t::text, ' ') FROM (SELECT * FROM workspace) t"

@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from studio.commands.common import add_output_argument, add_source_arguments, open_from_args, write_output
+from studio.db import reader
 from studio.errors import ConfigError
 
 
@@ -123,7 +124,7 @@ def _with_data_checks(args, source, config, report):
         raise ConfigError("--check-timeout and --budget must be positive numbers of seconds")
     options = DataOptions(statement_timeout_s=args.check_timeout, budget_s=args.budget, exact=args.exact)
     data = run_data_checks(
-        source.catalog, source.url, config=config, options=options, progress=TerminalProgress()
+        source.catalog, reader(source.url), config=config, options=options, progress=TerminalProgress()
     )
     return with_data(report, data, config)
 
@@ -149,7 +150,7 @@ def _with_workload(args, source, config, report):
         raise ConfigError("--pg-stat-statements reads a live database's statistics: use it with --dsn URL")
     workload = read_file(args.queries) if args.queries else Workload()
     if args.pg_stat_statements:
-        top = read_pg_stat_statements(source.url)
+        top = read_pg_stat_statements(reader(source.url))
         offset = len(workload.statements)
         moved = tuple(dataclasses.replace(s, number=s.number + offset) for s in top.statements)
         problems = tuple(
@@ -162,5 +163,6 @@ def _with_workload(args, source, config, report):
             problems=(*workload.problems, *problems),
             notes=(*workload.notes, *top.notes),
         )
-    run = run_workload(source.catalog, workload, config=config, url=source.url, live=source.kind == "dsn")
+    connect = reader(source.url) if source.url else None
+    run = run_workload(source.catalog, workload, config=config, connect=connect, live=source.kind == "dsn")
     return with_workload(report, run, config)

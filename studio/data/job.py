@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from analyzers.data import DataOptions, DataRun, run_data_checks
 from analyzers.engine import AnalysisConfig
 from studio.catalog import Catalog
+from studio.db import reader
 from studio.errors import StudioError
 from studio.progress import CancelToken, ProgressState
 
@@ -44,7 +45,7 @@ def start(
     def work() -> None:
         try:
             job.result = run_data_checks(
-                catalog, url, config=config, options=options, progress=job.progress, cancel=job.token
+                catalog, reader(url), config=config, options=options, progress=job.progress, cancel=job.token
             )
         except StudioError as exc:
             job.error = str(exc)

@@ -16,6 +16,7 @@ import psycopg
 
 from analyzers.data_queries import ROW_ESTIMATES
 from studio.catalog import Catalog
+from studio.db import connect_readonly
 from studio.sql import qualified_name
 
 STATS = """
@@ -100,7 +101,6 @@ def profile(
 ) -> Profile:
     """Row counts and column statistics of every plain and partitioned table in the catalog."""
     if connect is None:
-        from studio.sources.postgres import connect_readonly
 
         def connect():
             return connect_readonly(url, statement_timeout_ms=int(statement_timeout_s * 1000))

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from studio.catalog import Catalog, Column, Index, Table
+from studio.db import connect_readonly
 
 DAYS_PER_MONTH = 365.25 / 12
 HORIZONS = (12, 36)
@@ -202,7 +203,5 @@ WHERE schemaname NOT IN ('pg_catalog', 'information_schema')
 
 def read_avg_widths(url: str) -> dict[tuple[str, str], int]:
     """Average column widths from the planner statistics of a database (empty before ANALYZE)."""
-    from studio.sources.postgres import connect_readonly
-
     with connect_readonly(url, statement_timeout_ms=30_000) as conn:
         return {(t, c): int(w) for t, c, w in conn.execute(AVG_WIDTHS).fetchall() if w}

@@ -257,7 +257,7 @@ def read_tenants(conn: psycopg.Connection, scope: Scope) -> list[Tenant]:
 
 
 def check_template(template: str) -> None:
-    from studio.sources.postgres import libpq_dsn, redact
+    from studio.db import libpq_dsn, redact
 
     shown = redact(template)
     if shown.startswith("<") and "password" not in template.lower() and "@" not in template:
@@ -282,13 +282,13 @@ def default_control_url(template: str) -> str:
 
 
 def _params(url: str) -> dict:
-    from studio.sources.postgres import libpq_dsn
+    from studio.db import libpq_dsn
 
     return pg_conninfo.conninfo_to_dict(libpq_dsn(url))
 
 
 def _connect(url: str, what: str) -> psycopg.Connection:
-    from studio.sources.postgres import libpq_dsn, redact
+    from studio.db import libpq_dsn, redact
 
     try:
         return psycopg.connect(libpq_dsn(url), autocommit=False, connect_timeout=10)
@@ -299,7 +299,7 @@ def _connect(url: str, what: str) -> psycopg.Connection:
 
 def ensure_database(url: str) -> bool:
     """CREATE DATABASE for the URL's database when missing (through the server's `postgres` database)."""
-    from studio.sources.postgres import libpq_dsn, redact
+    from studio.db import libpq_dsn, redact
 
     params = _params(url)
     name = params.get("dbname")
@@ -405,7 +405,7 @@ def split(
     create_databases: bool = False,
     progress: Progress | None = None,
 ) -> SplitReport:
-    from studio.sources.postgres import connect_readonly, redact
+    from studio.db import connect_readonly, redact
 
     say = progress or (lambda message: None)
     check_template(target_template)
@@ -669,9 +669,9 @@ def prove(design_toml: str, source_admin_url: str, run_url: str, current: Catalo
     """
     import secrets
 
+    from studio.db import connect_readonly
     from studio.design.decisions import parse
     from studio.sources import embedded
-    from studio.sources.postgres import connect_readonly
 
     if not design_toml.strip():
         return None

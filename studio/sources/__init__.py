@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from studio.catalog import Catalog
+from studio.db import redact
 
 
 @dataclass
@@ -56,7 +57,7 @@ def open_source(
         from studio.sources import postgres
 
         catalog = postgres.introspect(dsn, schemas=schemas)
-        return Source("dsn", postgres.redact(dsn), catalog, url=dsn, notes=list(catalog.notes))
+        return Source("dsn", redact(dsn), catalog, url=dsn, notes=list(catalog.notes))
     if ddl:
         from studio.sources import ddl as ddl_source
 

@@ -11,26 +11,21 @@ Sizes (`Table.total_bytes`, `Index.size_bytes`) are pg_class.relpages as of the 
 ANALYZE or CREATE INDEX, not pg_total_relation_size(), which opens and stats every relation
 and would cost more than all the rest on a large schema; a table never analyzed has None.
 
-Connection strings may be libpq URLs, SQLAlchemy URLs (`postgresql+psycopg://`,
-`postgresql+psycopg2://`, `postgres://`) or `key=value` conninfo. Passwords never leave this
-module: labels and error messages go through `redact()`.
+Connection strings (libpq or SQLAlchemy URLs, `key=value` conninfo) are read and opened by
+`studio.db`; labels and error messages go through its `redact()` and `scrub()`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import re
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 import psycopg.adapt
-from psycopg import conninfo as pg_conninfo
 
 from studio.catalog import (
     Catalog,
@@ -53,15 +48,13 @@ from studio.catalog import (
     UniqueConstraint,
 )
 from studio.catalog import Sequence as SequenceInfo
+from studio.db import connect_readonly, redact, scrub
 from studio.errors import SourceError
 from studio.gc_pause import cyclic_gc_paused
-from studio.sql import idents, literal
+from studio.sql import idents
 
-APPLICATION_NAME = "schema-studio"
 QUERIES = Path(__file__).with_name("queries")
 
-_SCHEME = re.compile(r"^(postgres|postgresql)(\+[A-Za-z0-9_]+)?://", re.IGNORECASE)
-_CONNINFO_PASSWORD = re.compile(r"\s*\bpassword\s*=\s*('(?:[^'\\]|\\.)*'|\S*)")
 _KIND = {"r": "table", "p": "partitioned_table", "v": "view", "m": "materialized_view", "f": "foreign_table"}
 _PERSISTENCE = {"p": "permanent", "u": "unlogged", "t": "temporary"}
 _FK_ACTION = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
@@ -70,147 +63,6 @@ _POLICY_COMMAND = {"*": "ALL", "r": "SELECT", "a": "INSERT", "w": "UPDATE", "d":
 _STRATEGY = {"r": "range", "l": "list", "h": "hash"}
 _FUNCTION_KIND = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window"}
 _IDENTITY = {"a": "always", "d": "by default"}
-
-
-# Connection strings ----------------------------------------------------------------------------
-
-
-def is_url(dsn: str) -> bool:
-    return bool(_SCHEME.match(dsn.strip()))
-
-
-def libpq_dsn(dsn: str) -> str:
-    """The connection string libpq understands: SQLAlchemy's `+driver` and `postgres://` unified."""
-    dsn = dsn.strip()
-    return _SCHEME.sub("postgresql://", dsn, count=1) if is_url(dsn) else dsn
-
-
-def redact(dsn: str) -> str:
-    """The connection string without its password (safe to show, log or store)."""
-    dsn = dsn.strip()
-    if is_url(dsn):
-        parts = urlsplit(dsn)
-        netloc = parts.netloc
-        if "@" in netloc:
-            userinfo, _, hosts = netloc.rpartition("@")
-            user = userinfo.split(":", 1)[0]
-            netloc = f"{user}@{hosts}" if user else hosts
-        query = urlencode(
-            [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() != "password"],
-            safe="/",
-        )
-        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-    try:
-        params = pg_conninfo.conninfo_to_dict(dsn)
-    except psycopg.ProgrammingError:
-        return "<unreadable connection string>"
-    if "password" not in params:
-        return dsn
-    kept = _CONNINFO_PASSWORD.sub("", dsn).strip()
-    try:  # keep the user's own order and spelling when that provably dropped the password
-        if "password" not in pg_conninfo.conninfo_to_dict(kept):
-            return kept
-    except psycopg.ProgrammingError:
-        pass
-    params.pop("password")
-    return pg_conninfo.make_conninfo(**{k: str(v) for k, v in params.items()})
-
-
-def _password(dsn: str) -> str | None:
-    try:
-        return pg_conninfo.conninfo_to_dict(libpq_dsn(dsn)).get("password") or None
-    except psycopg.ProgrammingError:
-        return None
-
-
-def _scrub(text: str, dsn: str) -> str:
-    password = _password(dsn)
-    if password:
-        text = text.replace(str(password), "***")
-    return text
-
-
-def _connect_failure(exc: psycopg.Error, dsn: str, connect_timeout_s: int) -> SourceError:
-    """One line naming the server and saying what to do, never the password."""
-    where = redact(dsn)
-    raw = str(exc)
-    low = raw.lower()
-    user = re.search(r'for user "([^"]*)"', raw)
-    if "password authentication failed" in low:
-        who = user.group(1) if user else "?"
-        msg = f"password authentication failed for user {who} at {where}: check the user name and password"
-    elif "no password supplied" in low:
-        msg = f"{where} asks for a password: put it in the URL, PGPASSWORD or ~/.pgpass"
-    elif (m := re.search(r'role "([^"]*)" does not exist', raw)) is not None:
-        msg = f"role {m.group(1)} does not exist at {where}: check the user name"
-    elif (m := re.search(r'database "([^"]*)" does not exist', raw)) is not None:
-        msg = f"database {m.group(1)} does not exist at {where}: check the database name"
-    elif "timeout expired" in low or "timed out" in low:
-        msg = (
-            f"could not connect to {where} within the connect timeout of {connect_timeout_s} s "
-            "(is the host reachable? raise the connect timeout for a slow network)"
-        )
-    elif "connection refused" in low:
-        msg = f"could not connect to {where}: connection refused (is the server running and reachable?)"
-    elif "no such file or directory" in low:
-        msg = f"could not connect to {where}: no server socket there (is the server running? check the host)"
-    elif "could not translate host name" in low or "name or service not known" in low:
-        msg = f"could not connect to {where}: unknown host name (check the host)"
-    elif "no pg_hba.conf entry" in low:
-        msg = f"{where} does not accept this user from here (no pg_hba.conf entry): ask its administrator"
-    elif "invalid" in low and ("connection" in low or "dsn" in low or "uri" in low):
-        msg = f"not a valid PostgreSQL connection string {where}: use postgresql://user@host:5432/dbname"
-    else:
-        first = next((line.strip() for line in raw.splitlines() if line.strip()), type(exc).__name__)
-        msg = f"could not connect to {where}: {first}"
-    return SourceError(_scrub(msg, dsn))
-
-
-@contextlib.contextmanager
-def connect_readonly(
-    url: str,
-    *,
-    statement_timeout_ms: int = 60000,
-    connect_timeout_s: int = 10,
-    snapshot: str | None = None,
-) -> Iterator[psycopg.Connection]:
-    """A connection inside a READ ONLY, REPEATABLE READ transaction with a statement timeout.
-
-    With `snapshot` (from pg_export_snapshot() in another such transaction) it sees exactly
-    what that transaction sees. The transaction is rolled back and the connection closed on
-    exit. Connection failures become a one-line SourceError without the password.
-    """
-    dsn = libpq_dsn(url)
-    try:
-        params = pg_conninfo.conninfo_to_dict(dsn)
-    except psycopg.ProgrammingError:
-        raise SourceError(
-            "the connection string is not a PostgreSQL URL or key=value conninfo: "
-            "use postgresql://user@host:5432/dbname"
-        ) from None
-    timeout = int(params.get("connect_timeout") or connect_timeout_s)
-    try:
-        conn = psycopg.connect(
-            dsn, autocommit=True, connect_timeout=timeout, application_name=APPLICATION_NAME
-        )
-    except psycopg.Error as exc:
-        raise _connect_failure(exc, url, timeout) from None
-    try:
-        conn.execute(
-            "SELECT set_config('statement_timeout', %s, false),"
-            " set_config('default_transaction_read_only', 'on', false)",
-            (f"{int(statement_timeout_ms)}ms",),
-        )
-        conn.autocommit = False
-        conn.read_only = True
-        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-        if snapshot:
-            conn.execute(f"SET TRANSACTION SNAPSHOT {literal(snapshot)}")
-        yield conn
-    finally:
-        with contextlib.suppress(psycopg.Error):
-            conn.rollback()
-        conn.close()
 
 
 # Queries ---------------------------------------------------------------------------------------
@@ -290,7 +142,7 @@ def _read(url: str, schemas: Sequence[str] | None, timeouts: dict) -> Catalog:
             ) from None
         except psycopg.Error as exc:
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise SourceError(_scrub(f"could not read the catalog of {label}: {first}", url)) from None
+            raise SourceError(scrub(f"could not read the catalog of {label}: {first}", url)) from None
 
 
 # The queries, in groups of similar server cost. Large schemas read the groups in parallel,

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from urllib.parse import quote, urlsplit, urlunsplit
 
 import streamlit as st
 
@@ -104,24 +103,6 @@ def live_source(url: str) -> Source:
     from studio.sources import open_source
 
     return open_source(dsn=url)
-
-
-def with_password(url: str, password: str) -> str:
-    """The connection string with `password` set (URL or key=value form); unchanged when empty."""
-    if not password:
-        return url
-    from psycopg import conninfo
-
-    from studio.sources import postgres
-
-    url = url.strip()
-    if postgres.is_url(url):
-        parts = urlsplit(url)
-        userinfo, at, hosts = parts.netloc.rpartition("@")
-        user = userinfo.split(":", 1)[0] if at else ""
-        netloc = f"{user}:{quote(password, safe='')}@{hosts}"
-        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-    return conninfo.make_conninfo(url, password=password)
 
 
 def ensure_default_source() -> None:

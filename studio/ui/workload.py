@@ -14,6 +14,7 @@ from analyzers.workload import Shape, WorkloadRun, run_workload, serving_index
 from analyzers.workload_input import Workload, read_text
 from studio.catalog import Catalog
 from studio.data.volumes import Growth, Projection, VolumeInputs, filtered_columns, project
+from studio.db import reader
 
 MAX_QUERY_CHARS = 1_000_000
 
@@ -32,7 +33,7 @@ class Analysis:
 
 def analyze(catalog: Catalog, text: str, *, url: str | None, live: bool, config: AnalysisConfig | None = None) -> Analysis:
     workload = read_text(text[:MAX_QUERY_CHARS], origin="pasted queries")
-    return Analysis(workload, run_workload(catalog, workload, config=config, url=url, live=live))
+    return Analysis(workload, run_workload(catalog, workload, config=config, connect=reader(url) if url else None, live=live))
 
 
 def access_frame(catalog: Catalog, shape: Shape) -> pd.DataFrame:

@@ -27,6 +27,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from studio.db import redact
 from studio.errors import ConfigError
 from studio.workshop.workspace.model import (
     Changes,
@@ -93,8 +94,6 @@ def clean_author(author: str) -> str:
 def redacted_label(kind: str, label: str) -> str:
     """What the store keeps as the source reference: a live URL always loses its password."""
     if kind == "dsn":
-        from studio.sources.postgres import redact
-
         return redact(label)
     return label
 

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
+import html as markup
 import re
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def html(text: str) -> str:
-    """Text for a Graphviz HTML-like label (parsed as XML): markup characters and quotes escaped."""
-    text = _XML_INVALID.sub("\ufffd", str(text))
-    return (
-        text.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-        .replace("'", "&#39;")
-        .replace("\n", " ")
-        .replace("\r", " ")
-        .replace("\t", " ")
-    )
+    """Text for a Graphviz HTML-like label (parsed as XML): markup characters and quotes escaped,
+    characters XML forbids replaced and line breaks made spaces (a label row is one line)."""
+    text = _XML_INVALID.sub("\ufffd", str(text)).replace("\n", " ").replace("\r", " ").replace("\t", " ")
+    return markup.escape(text, quote=True)
 
 
 def dot_string(text: str) -> str:

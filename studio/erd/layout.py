@@ -1,4 +1,8 @@
-"""Server-side layout: DOT to SVG or PNG through Graphviz `dot`, with a timeout."""
+"""Server-side layout: DOT to SVG or PNG through Graphviz `dot`, with a timeout.
+
+Graphviz's programs run through `run_graphviz`, not the `graphviz` Python package: its pipe() and
+unflatten() (0.21) take no timeout, and a layout that never ends must fail soon with what to do.
+"""
 
 from __future__ import annotations
 
@@ -35,17 +39,23 @@ def render(dot: str, fmt: str = "svg", timeout: float = TIMEOUT_SECONDS, dpi: in
     """Lay out DOT text with Graphviz and return the SVG or PNG bytes (`what` names the diagram in errors)."""
     if fmt not in ("svg", "png"):
         raise ValueError(f"layout format {fmt!r}: svg or png")
-    binary = dot_binary()
+    return run_graphviz("dot", [f"-T{fmt}"] + ([f"-Gdpi={dpi}"] if fmt == "png" else []), dot, timeout, what)
+
+
+def run_graphviz(program: str, args: list[str], dot: str, timeout: float = TIMEOUT_SECONDS,
+                 what: str = "the diagram") -> bytes:
+    """The output of the Graphviz `program` (dot, unflatten) over DOT text, within `timeout` seconds."""
+    binary = shutil.which(program)
     if binary is None:
         raise StudioError(MISSING)
-    command = [binary, f"-T{fmt}"] + ([f"-Gdpi={dpi}"] if fmt == "png" else [])
     try:
-        done = subprocess.run(command, input=dot.encode("utf-8"), capture_output=True, timeout=timeout, check=False)
+        done = subprocess.run([binary, *args], input=dot.encode("utf-8"), capture_output=True, timeout=timeout,
+                              check=False)
     except subprocess.TimeoutExpired as exc:
         raise StudioError(TOO_LARGE.format(seconds=timeout, what=what)) from exc
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise StudioError(f"Graphviz could not lay out the diagram: {message[-1] if message else 'no message'}")
+        raise StudioError(f"Graphviz could not lay out {what}: {message[-1] if message else 'no message'}")
     return done.stdout
 
 
@@ -82,12 +92,9 @@ def within(ratio: float) -> bool:
 
 
 def unflattened(dot: str, leaves: int, chain: int, timeout: float = TIMEOUT_SECONDS) -> str | None:
-    binary = shutil.which("unflatten")
-    if binary is None:
+    if shutil.which("unflatten") is None:
         return None
-    done = subprocess.run([binary, "-f", "-l", str(leaves), "-c", str(chain)], input=dot.encode("utf-8"),
-                          capture_output=True, timeout=timeout, check=False)
-    return done.stdout.decode("utf-8") if done.returncode == 0 and done.stdout else None
+    return run_graphviz("unflatten", ["-f", "-l", str(leaves), "-c", str(chain)], dot, timeout).decode("utf-8") or None
 
 
 def flipped(dot: str) -> str:

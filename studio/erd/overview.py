@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import math
 import re
-import subprocess
 
 import numpy as np
 
 from studio.erd.domains import UNLINKED, Domain
 from studio.erd.escape import dot_string, html
-from studio.erd.layout import TIMEOUT_SECONDS, dot_binary
+from studio.erd.layout import TIMEOUT_SECONDS, has_dot, run_graphviz
 
 ASPECT = 16 / 10  # width over height of the picture the grid aims at
 GAP_X, GAP_Y = 70.0, 60.0  # points between boxes: room for edges and their counts
@@ -68,15 +67,13 @@ def _nodes(domains) -> list[str]:
 
 def box_sizes(domains) -> list[tuple[float, float]]:
     """Each domain box's (width, height) in points, as Graphviz sizes it (estimated without Graphviz)."""
-    binary = dot_binary()
-    if binary is None or not domains:
+    if not has_dot() or not domains:
         return [_estimate(d) for d in domains]
     text = "\n".join(["digraph sizes {", f'  node [shape=plaintext, fontname="{FONT}", fontsize=10, margin=0];',
                       *_nodes(domains), "}"])
-    done = subprocess.run([binary, "-Tplain"], input=text.encode(), capture_output=True, timeout=TIMEOUT_SECONDS,
-                          check=False)
+    plain = run_graphviz("dot", ["-Tplain"], text, TIMEOUT_SECONDS, what="the domain overview")
     sizes: dict[int, tuple[float, float]] = {}
-    for line in done.stdout.decode("utf-8", "replace").splitlines():
+    for line in plain.decode("utf-8", "replace").splitlines():
         match = re.match(r"node d(\d+) \S+ \S+ (\S+) (\S+)", line)
         if match:
             sizes[int(match.group(1))] = (float(match.group(2)) * 72, float(match.group(3)) * 72)

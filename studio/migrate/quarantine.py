@@ -32,74 +32,80 @@ def setup_statements() -> tuple[str, ...]:
     )
 
 
-def family(catalog, table: Table) -> list[Table]:
-    """`table` and every table whose rows reference it, directly or through others, cycles included (each once)."""
-    if catalog is None:
-        return [table]
-    found = {table.qualified: table}
-    grew = True
-    while grew:
-        grew = False
-        for child in catalog.stored_tables:
-            if child.qualified not in found and any(fk.ref_table in found for fk in child.foreign_keys):
-                found[child.qualified] = child
-                grew = True
-    return list(found.values())
+# The moves and restores read the foreign keys from pg_constraint when they run, not from a model: a migration
+# adds, widens and drops keys between the steps, and a row must move with exactly the rows that reference it then.
+_FIXPOINT = """
+    LOOP
+        grew := 0;
+        FOR fk IN
+            SELECT k.conrelid::regclass AS child, k.confrelid::regclass AS parent,
+                   (SELECT string_agg(format('c.%I', a.attname), ', ' ORDER BY u.n) FROM unnest(k.conkey) WITH ORDINALITY AS u(num, n)
+                    JOIN pg_attribute AS a ON a.attrelid = k.conrelid AND a.attnum = u.num) AS columns,
+                   (SELECT string_agg(format('p.%I', a.attname), ', ' ORDER BY u.n) FROM unnest(k.confkey) WITH ORDINALITY AS u(num, n)
+                    JOIN pg_attribute AS a ON a.attrelid = k.confrelid AND a.attnum = u.num) AS ref_columns
+            FROM pg_constraint AS k
+            WHERE k.contype = 'f' AND k.conparentid = 0
+              AND k.confrelid IN (SELECT DISTINCT coalesce(pg_partition_root(m.o), m.o) FROM unnest(moving_o) AS m(o))
+        LOOP
+            EXECUTE format('SELECT coalesce(array_agg(r.o), ''{}''), coalesce(array_agg(r.t), ''{}'') FROM ('
+                           'SELECT c.tableoid AS o, c.ctid AS t FROM %s AS c WHERE (%s) IN (SELECT %s FROM %s AS p '
+                           'WHERE (p.tableoid, p.ctid) IN (SELECT * FROM unnest($1, $2))) '
+                           'AND (c.tableoid, c.ctid) NOT IN (SELECT * FROM unnest($1, $2)) FOR UPDATE) AS r',
+                           fk.child, fk.columns, fk.ref_columns, fk.parent)
+                INTO new_o, new_t USING moving_o, moving_t;
+            moving_o := moving_o || new_o;
+            moving_t := moving_t || new_t;
+            grew := grew + cardinality(new_t);
+        END LOOP;
+        EXIT WHEN grew = 0;
+    END LOOP;
+"""
 
-
-def _rows(i: int) -> str:
-    """The rows of family member i that move: a (tableoid, ctid) pair each (ctids repeat across partitions)."""
-    return f"(SELECT * FROM unnest(o{i}, t{i}))"
+# One statement moves every collected row (its foreign-key checks run at its end, so a cycle holds).
+_MOVE_ALL = """
+    FOR rel IN
+        SELECT DISTINCT coalesce(pg_partition_root(m.o), m.o)::regclass AS name, n.nspname || '.' || c.relname AS label
+        FROM unnest(moving_o) AS m(o)
+        JOIN pg_class AS c ON c.oid = coalesce(pg_partition_root(m.o), m.o) JOIN pg_namespace AS n ON n.oid = c.relnamespace
+    LOOP
+        parts := parts || format('gone%s AS (DELETE FROM %s AS c WHERE (c.tableoid, c.ctid) IN (SELECT * FROM unnest($1, $2)) '
+                                 'RETURNING CASE WHEN (c.tableoid, c.ctid) IN (SELECT * FROM unnest($3, $4)) THEN $5 ELSE $6 END '
+                                 'AS reason, to_jsonb(c) AS original), kept%s AS (INSERT INTO %s (step, source_table, reason, original) '
+                                 'SELECT $7, %L, g.reason, g.original FROM gone%s AS g RETURNING 1)',
+                                 i, rel.name, i, _quarantine, rel.label, i);
+        counts := counts || format('(SELECT count(*) FROM kept%s)', i);
+        i := i + 1;
+    END LOOP;
+    IF i > 0 THEN
+        EXECUTE 'WITH ' || array_to_string(parts, ', ') || ' SELECT ' || array_to_string(counts, ' + ')
+            INTO total USING moving_o, moving_t, picked_o, picked_t, _reason, _cascaded, _step;
+    END IF;
+"""
 
 
 def _move(step: str, table: Table, where: str, reason: str, catalog=None) -> str:
-    """Move the rows `where` picks and, to a fixpoint, every row referencing a moving row (through any number of
-    tables and foreign-key cycles): collected and locked first, then one statement deletes them all and keeps each,
-    as jsonb with its reason, in the quarantine (its foreign-key checks run at its end, so a cycle holds)."""
-    members = family(catalog, table)
-    index = {t.qualified: i for i, t in enumerate(members)}
-    declare = "".join(f"    o{i} oid[] := '{{}}';\n    t{i} tid[] := '{{}}';\n" for i in range(len(members)))
-    picked = (f"    SELECT coalesce(array_agg(r.o), '{{}}'), coalesce(array_agg(r.t), '{{}}') INTO o0, t0 FROM (\n"
-              f"        SELECT c.tableoid AS o, c.ctid AS t FROM {qualified(table.schema, table.name)} AS c WHERE {where} "
-              "FOR UPDATE) AS r;\n    picked_o := o0;\n    picked_t := t0;\n")
-    edges = []
-    for child in members:
-        ci = index[child.qualified]
-        for fk in child.foreign_keys:
-            if fk.ref_table not in index:
-                continue
-            pi = index[fk.ref_table]
-            parent = members[pi]
-            edges.append(
-                f"        SELECT coalesce(array_agg(r.o), '{{}}'), coalesce(array_agg(r.t), '{{}}') INTO new_o, new_t FROM (\n"
-                f"            SELECT c.tableoid AS o, c.ctid AS t FROM {qualified(child.schema, child.name)} AS c\n"
-                f"            WHERE ({', '.join('c.' + ident(c) for c in fk.columns)}) IN (SELECT "
-                f"{', '.join('p.' + ident(r) for r in fk.ref_columns)} FROM {qualified(parent.schema, parent.name)} AS p "
-                f"WHERE (p.tableoid, p.ctid) IN {_rows(pi)})\n"
-                f"              AND (c.tableoid, c.ctid) NOT IN {_rows(ci)} FOR UPDATE) AS r;\n"
-                f"        o{ci} := o{ci} || new_o;\n        t{ci} := t{ci} || new_t;\n"
-                "        grew := grew + cardinality(new_t);\n")
-    loop = ("    LOOP\n        grew := 0;\n" + "".join(edges) + "        EXIT WHEN grew = 0;\n    END LOOP;\n") if edges else ""
-    cascaded = "references a quarantined row: " + reason
-    ctes = []
-    for i, t in enumerate(members):
-        why = (f"CASE WHEN (c.tableoid, c.ctid) IN (SELECT * FROM unnest(picked_o, picked_t)) THEN {literal(reason)} "
-               f"ELSE {literal(cascaded)} END") if i == 0 else literal(cascaded)
-        ctes.append(f"gone{i} AS (DELETE FROM {qualified(t.schema, t.name)} AS c WHERE (c.tableoid, c.ctid) IN {_rows(i)} "
-                    f"RETURNING {why} AS reason, to_jsonb(c) AS original)")
-        ctes.append(f"kept{i} AS (INSERT INTO {quarantine_table()} (step, source_table, reason, original)\n"
-                    f"        SELECT {literal(step)}, {literal(t.qualified)}, g.reason, g.original FROM gone{i} AS g RETURNING 1)")
-    counts = ", ".join(f"(SELECT count(*) FROM kept{i})" for i in range(len(members)))
-    notices = f"    RAISE NOTICE 'quarantined % row(s) of %: %', cardinality(picked_t), {literal(table.qualified)}, {literal(reason)};\n"
-    notices += "".join(
-        f"    RAISE NOTICE 'quarantined % row(s) of %: %', moved[{i + 1}]{' - cardinality(picked_t)' if i == 0 else ''}, "
-        f"{literal(t.qualified)}, {literal(cascaded)};\n"
-        for i, t in enumerate(members) if i or edges)
+    """Move the rows `where` picks and, to a fixpoint, every row referencing a moving row through the foreign keys
+    that exist when it runs (any number of tables, cycles, partitions): collected and locked first, then moved in
+    one statement, each kept as jsonb with its reason."""
+    del catalog  # the keys are read where the script runs
     return (
-        "DO $quarantine$\nDECLARE\n    moved bigint[];\n    grew bigint;\n    new_o oid[];\n    new_t tid[];\n"
-        "    picked_o oid[];\n    picked_t tid[];\n" + declare + "BEGIN\n" + picked + loop +
-        f"    WITH {(',' + chr(10) + '    ').join(ctes)}\n"
-        f"    SELECT ARRAY[{counts}] INTO moved;\n" + notices +
+        "DO $quarantine$\nDECLARE\n"
+        f"    _step text := {literal(step)};\n    _reason text := {literal(reason)};\n"
+        f"    _cascaded text := {literal('references a quarantined row: ' + reason)};\n"
+        f"    _quarantine text := {literal(quarantine_table())};\n"
+        "    moving_o oid[];\n    moving_t tid[];\n    picked_o oid[];\n    picked_t tid[];\n    new_o oid[];\n"
+        "    new_t tid[];\n    grew bigint;\n    total bigint := 0;\n    fk record;\n    rel record;\n"
+        "    parts text[] := '{}';\n    counts text[] := '{}';\n    i int := 0;\n"
+        "BEGIN\n"
+        "    SELECT coalesce(array_agg(r.o), '{}'), coalesce(array_agg(r.t), '{}') INTO picked_o, picked_t FROM (\n"
+        f"        SELECT c.tableoid AS o, c.ctid AS t FROM {qualified(table.schema, table.name)} AS c WHERE {where} "
+        "FOR UPDATE) AS r;\n"
+        "    moving_o := picked_o;\n    moving_t := picked_t;\n"
+        + _FIXPOINT + _MOVE_ALL +
+        f"    RAISE NOTICE 'quarantined % row(s) of %: %', cardinality(picked_t), {literal(table.qualified)}, _reason;\n"
+        "    IF total > cardinality(picked_t) THEN\n"
+        "        RAISE NOTICE 'quarantined % row(s) referencing them: %', total - cardinality(picked_t), _cascaded;\n"
+        "    END IF;\n"
         "END\n$quarantine$;"
     )
 
@@ -117,22 +123,40 @@ def teardown_statements() -> tuple[str, ...]:
 
 
 def restore(step: str, table: Table, catalog=None) -> str:
-    """Put a step's quarantined rows back, parents before the rows that reference them."""
-    tables = family(catalog, table)
-    inserts = ",\n".join(f"back{i} AS ({_restore_one(step, t)} RETURNING 1)" for i, t in enumerate(tables))
-    # one statement: the foreign-key checks run at its end, when every table of a cycle has its rows back
-    return f"WITH {inserts}\nDELETE FROM {quarantine_table()} WHERE step = {literal(step)};"
-
-
-def _restore_one(step: str, table: Table) -> str:
-    name = qualified(table.schema, table.name)
-    columns = [c.name for c in table.columns if not c.generated]
-    overriding = " OVERRIDING SYSTEM VALUE" if any(c.identity == "always" for c in table.columns) else ""
+    """Put back every row the step quarantined, into whichever tables they came from, in one statement (its
+    foreign-key checks run at its end, when every table of a cycle has its rows back), column by column as the
+    tables are when it runs."""
+    del table, catalog  # the step's rows name their tables
     return (
-        f"INSERT INTO {name} ({idents(columns)}){overriding}\n"
-        f"SELECT {', '.join('r.' + ident(c) for c in columns)}\n"
-        f"FROM {quarantine_table()} AS q, jsonb_populate_record(NULL::{name}, q.original) AS r\n"
-        f"WHERE q.step = {literal(step)} AND q.source_table = {literal(table.qualified)}"
+        "DO $restore$\nDECLARE\n"
+        f"    _step text := {literal(step)};\n    _quarantine text := {literal(quarantine_table())};\n"
+        "    rel record;\n    parts text[] := '{}';\n    i int := 0;\n"
+        "BEGIN\n"
+        "    FOR rel IN\n"
+        "        SELECT DISTINCT q.source_table AS label, c.oid::regclass AS name,\n"
+        "               (SELECT string_agg(format('%I', a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute AS a\n"
+        "                WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS columns,\n"
+        "               (SELECT string_agg(format('r.%I', a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute AS a\n"
+        "                WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS values,\n"
+        "               EXISTS (SELECT 1 FROM pg_attribute AS a WHERE a.attrelid = c.oid AND a.attidentity = 'a'\n"
+        "                       AND NOT a.attisdropped) AS identity_always\n"
+        f"        FROM {quarantine_table()} AS q\n"
+        "        JOIN pg_namespace AS n ON q.source_table LIKE n.nspname || '.%'\n"
+        "        JOIN pg_class AS c ON c.relnamespace = n.oid AND n.nspname || '.' || c.relname = q.source_table\n"
+        "        WHERE q.step = _step AND c.relkind IN ('r', 'p')\n"
+        "    LOOP\n"
+        "        parts := parts || format('back%s AS (INSERT INTO %s (%s)%s SELECT %s FROM %s AS q, '\n"
+        "                                 'jsonb_populate_record(NULL::%s, q.original) AS r WHERE q.step = $1 '\n"
+        "                                 'AND q.source_table = %L RETURNING 1)', i, rel.name, rel.columns,\n"
+        "                                 CASE WHEN rel.identity_always THEN ' OVERRIDING SYSTEM VALUE' ELSE '' END,\n"
+        "                                 rel.values, _quarantine, rel.name, rel.label);\n"
+        "        i := i + 1;\n"
+        "    END LOOP;\n"
+        "    IF i > 0 THEN\n"
+        "        EXECUTE 'WITH ' || array_to_string(parts, ', ') || format(' DELETE FROM %s WHERE step = $1', _quarantine)\n"
+        "            USING _step;\n"
+        "    END IF;\n"
+        "END\n$restore$;"
     )
 
 

@@ -25,6 +25,11 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
 CLI = [sys.executable, "-m", "studio.cli"]
 MODELS = ("rls", "schema-per-tenant", "database-per-tenant", "hybrid", "citus")
+TENANTS = {  # corpus schema -> (tenant table, tenant column), as tests/test_design_matrix.py reads them
+    "pagila-schema.sql": ("public.store", "store_id"),
+    "coder-dump.sql": ("public.organizations", "organization_id"),
+    "lago-api-structure.sql": ("public.organizations", "organization_id"),
+}
 
 
 def _seconds(args: list[str], env: dict) -> float:
@@ -33,11 +38,14 @@ def _seconds(args: list[str], env: dict) -> float:
     return time.perf_counter() - started
 
 
-def _decisions(folder: Path, model: str | None) -> list[str]:
+def _decisions(folder: Path, label: str, model: str | None) -> list[str]:
     if model is None:
         return []
-    path = folder / f"{model}.toml"
+    path = folder / f"{label}-{model}.toml"
     extra = 'dedicated_tenants = ["Northwind Repair"]\n' if model == "hybrid" else ""
+    if label in TENANTS:
+        table, column = TENANTS[label]
+        extra += f'tenant_table = "{table}"\ntenant_column = "{column}"\n'
     path.write_text(f'[tenancy]\nmodel = "{model}"\n{extra}', encoding="utf-8")
     return ["--decisions", str(path)]
 
@@ -66,7 +74,7 @@ def main() -> int:
         if label not in baselines:
             baselines[label] = _seconds(["inspect", *source, "--format", "text", "-o", str(folder / "inspect.txt")], env)
         bundle = folder / f"{label}-{model or 'none'}.zip"
-        seconds = _seconds(["export", *source, *_decisions(folder, model), "-o", str(bundle)], env)
+        seconds = _seconds(["export", *source, *_decisions(folder, label, model), "-o", str(bundle)], env)
         steps, quarantined = _bundle_figures(bundle)
         print(f"| {label} | {model or 'no design'} | {steps} | {quarantined} | {seconds:.1f} | "
               f"{seconds / baselines[label]:.1f} |", flush=True)

@@ -134,6 +134,16 @@ def test_a_script_that_moves_rows_refuses_a_role_that_row_level_security_filters
         loaded.drop()
 
 
+@pytest.mark.xfail(strict=True, reason="known bug, not fixed: schema-per-tenant copies a project whose lead task "
+                   "(projects.task_id -> tasks, the link that closes the cycle) stays behind (a task of no tenant, an "
+                   "unknown tenant or another tenant's), so the tenant schema's foreign key fails at "
+                   "tenant_copies_complete; the copy checks only keys to tables copied before it")
+@pytest.mark.parametrize("stray", ["nulls", "unknown_tenant", "cross_tenant"])
+def test_schema_per_tenant_copies_a_cycle_whose_closing_row_stays_behind(stray, tmp_path):
+    """Found by bench/generated_migrations.py (seed 1)."""
+    _proven(Shape(cycle=True, **{stray: 1}), "schema-per-tenant", "default", tmp_path)
+
+
 # Generated shapes ----------------------------------------------------------------------------------------
 
 # The CI's fixed list: between them every naming, schema, key type and relationship, every kind of breaking row,

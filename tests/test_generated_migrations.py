@@ -112,6 +112,29 @@ def test_moved_rows_take_every_row_that_references_them_however_deep(tmp_path):
     assert proof.quarantined == 9 + 4, proof
 
 
+# notes.owner_id is a guessed key with one orphan; replies cascade on delete, pins are set null on delete
+ACTIONS = Script("""
+CREATE TABLE owners (id bigint PRIMARY KEY, name text NOT NULL);
+CREATE TABLE notes (id bigint PRIMARY KEY, owner_id bigint NOT NULL, body text NOT NULL);
+CREATE TABLE replies (id bigint PRIMARY KEY, note_id bigint NOT NULL REFERENCES notes (id) ON DELETE CASCADE);
+CREATE TABLE pins (id bigint PRIMARY KEY, note_id bigint REFERENCES notes (id) ON DELETE SET NULL);
+CREATE INDEX ON replies (note_id);
+CREATE INDEX ON pins (note_id);
+INSERT INTO owners VALUES (1, 'o1');
+INSERT INTO notes VALUES (1, 99, 'orphan'), (2, 1, 'kept');
+INSERT INTO replies VALUES (1, 1), (2, 1), (3, 2);
+INSERT INTO pins VALUES (1, 1), (2, 2);
+ANALYZE;
+""")
+
+
+def test_rows_under_on_delete_cascade_or_set_null_move_with_their_parent_not_deleted_or_nulled(tmp_path):
+    """A move must not let ON DELETE CASCADE delete the replies of a moved note, nor SET NULL blank its pins:
+    they move with it (every row accounted for) and the down brings them back unchanged (digests equal)."""
+    proof = _proven(ACTIONS, None, "named guesses", tmp_path)
+    assert proof.quarantined == 1 + 2 + 1, "note 1, its replies 1 and 2, its pin 1"
+
+
 @pytest.mark.parametrize("model", [None, "rls"])
 def test_rows_move_under_a_forced_policy_that_reads_the_tenant_without_missing_ok(model, tmp_path):
     """Found: under FORCE ROW LEVEL SECURITY the dedupe's DELETE ran the policy, current_setting('app.tenant_id') had

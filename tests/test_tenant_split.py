@@ -349,3 +349,44 @@ def test_rows_pointing_at_another_tenants_rows_are_unassigned_with_what_hangs_on
         assert count(a, "SELECT count(*) FROM public.tasks") == 1 and count(a, "SELECT count(*) FROM public.comments") == 1
         assert count(url_of(prefix + "b"), "SELECT count(*) FROM public.tasks") == 1
         assert report.unbalanced() == []
+
+
+CROSSING_CYCLE = """
+CREATE TABLE public.tenants (id bigint PRIMARY KEY, name text NOT NULL);
+CREATE TABLE public.projects (id bigint PRIMARY KEY, tenant_id bigint NOT NULL REFERENCES public.tenants,
+                              lead_task_id bigint, title text NOT NULL);
+CREATE TABLE public.tasks (id bigint PRIMARY KEY, tenant_id bigint NOT NULL REFERENCES public.tenants,
+                           project_id bigint NOT NULL REFERENCES public.projects, title text NOT NULL);
+ALTER TABLE public.projects ADD FOREIGN KEY (lead_task_id) REFERENCES public.tasks (id);
+CREATE TABLE public.comments (id bigint PRIMARY KEY, task_id bigint NOT NULL REFERENCES public.tasks, body text NOT NULL);
+INSERT INTO public.tenants VALUES (1, 'acme'), (2, 'beta');
+INSERT INTO public.projects VALUES (1, 1, NULL, 'a1'), (2, 2, NULL, 'b1'), (3, 1, NULL, 'a2 led by a crossing task');
+INSERT INTO public.tasks VALUES (1, 1, 1, 'a'), (2, 1, 2, 'acme task in beta project'), (3, 2, 2, 'b'),
+                                (4, 1, 3, 'in the project the crossing task leads'), (5, 1, 1, 'a');
+UPDATE public.projects SET lead_task_id = 2 WHERE id = 3;
+INSERT INTO public.comments VALUES (1, 1, 'kept'), (2, 2, 'on the crossing task'), (3, 4, 'two steps away'), (4, 3, 'b');
+"""
+
+
+def test_a_stray_row_takes_what_references_it_through_a_cycle_and_a_parent_path(scratch_db):
+    """A task of acme in beta's project would break tasks_project_id_fkey in acme's database: it stays in the
+    control plane with its reason, and so does everything that references it however far (the project it leads
+    through the cycle, that project's other task, their comments). Every source row is in one place."""
+    scratch_db.execute(CROSSING_CYCLE)
+    plan = plan_from_design(scratch_db.catalog(), parse(DEMO_DECISIONS))
+    with tenant_databases() as prefix:
+        report = split(scratch_db.url, plan, template_for(prefix), create_databases=True)
+        assert report.ok, report.text()
+        kept = {(t, row["id"]): reason for t, reason, row in tenant_split.unassigned_rows(url_of(prefix + "control_plane"))}
+        assert set(kept) == {("public.tasks", 2), ("public.projects", 3), ("public.tasks", 4),
+                             ("public.comments", 2), ("public.comments", 3)}
+        assert set(kept.values()) == {tenant_split.STRAY}
+        acme, beta = url_of(prefix + "acme"), url_of(prefix + "beta")
+        assert count(acme, "SELECT array_agg(id ORDER BY id) FROM public.tasks") == [1, 5]
+        assert count(acme, "SELECT array_agg(id ORDER BY id) FROM public.projects") == [1]
+        assert count(acme, "SELECT array_agg(id ORDER BY id) FROM public.comments") == [1]
+        assert count(beta, "SELECT array_agg(id ORDER BY id) FROM public.tasks") == [3]
+        assert count(beta, "SELECT array_agg(id ORDER BY id) FROM public.comments") == [4]
+        assert report.unbalanced() == []
+        assert report.unassigned == {"public.tasks": {tenant_split.STRAY: 2}, "public.projects": {tenant_split.STRAY: 1},
+                                     "public.comments": {tenant_split.STRAY: 2}}

@@ -37,6 +37,12 @@ class Settings:
     cascade_threshold: int = 5  # tables reachable by ON DELETE CASCADE before it is worth a look
 
 
+def in_table_order(table: Table, columns) -> tuple[str, ...]:
+    """Those of `columns` that `table` has, in the table's column order (as a finding names them)."""
+    wanted = set(columns)
+    return tuple(c for c in table.column_names if c in wanted)
+
+
 @dataclass(frozen=True)
 class ImpliedForeignKey:
     table: str

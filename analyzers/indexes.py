@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from functools import partial
 
 from analyzers import predicates
-from analyzers.context import Context
+from analyzers.context import Context, in_table_order
 from analyzers.registry import Hit, rule
 from studio.catalog import Index, Table
 from studio.sql import constraint_name, ident, idents, qualified, qualified_name
@@ -71,15 +71,10 @@ def unindexed_foreign_key(ctx: Context) -> Iterable[Hit]:
             yield Hit(
                 table.qualified,
                 message,
-                columns=_in_table_order(table, fk.columns),
+                columns=in_table_order(table, fk.columns),
                 related=(fk.ref_table,),
                 fix=fix,
             )
-
-
-def _in_table_order(table: Table, columns) -> tuple[str, ...]:
-    wanted = set(columns)
-    return tuple(c for c in table.column_names if c in wanted)
 
 
 def _create_index_fix(ctx: Context, table: Table, columns) -> str:
@@ -181,7 +176,7 @@ def duplicate_index(ctx: Context) -> Iterable[Hit]:
                 yield Hit(
                     table.qualified,
                     f"index {extra.name} on {table.qualified} ({', '.join(extra.columns)}) duplicates {keep.name}",
-                    columns=_in_table_order(table, extra.column_keys),
+                    columns=in_table_order(table, extra.column_keys),
                     fix=_drop_fix(ctx, table, extra),
                 )
 
@@ -236,7 +231,7 @@ def redundant_index(ctx: Context) -> Iterable[Hit]:
                 table.qualified,
                 f"index {index.name} on {table.qualified} ({', '.join(index.columns)}) {how}"
                 f" {cover.name} ({', '.join(cover.columns)})",
-                columns=_in_table_order(table, index.column_keys),
+                columns=in_table_order(table, index.column_keys),
                 fix=_drop_fix(ctx, table, index),
             )
 
@@ -289,7 +284,7 @@ def invalid_index(ctx: Context) -> Iterable[Hit]:
             yield Hit(
                 table.qualified,
                 f"index {index.name} on {table.qualified} is invalid: writes maintain it but no query can use it",
-                columns=_in_table_order(table, index.column_keys),
+                columns=in_table_order(table, index.column_keys),
                 fix=_rebuild_fix(table, index),
             )
 

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Iterable
 
 from analyzers import naming
-from analyzers.context import Context
+from analyzers.context import Context, in_table_order
 from analyzers.registry import Hit, rule
 from studio.catalog import Column, ForeignKey, Table
 from studio.sql import constraint_name, ident, idents, qualified_name
@@ -440,15 +440,10 @@ def duplicate_foreign_key(ctx: Context) -> Iterable[Hit]:
                 yield Hit(
                     table.qualified,
                     f"foreign key {extra.name} on {table.qualified} ({', '.join(extra.columns)}) duplicates {keep.name}",
-                    columns=_in_table_order(table, extra.columns),
+                    columns=in_table_order(table, extra.columns),
                     related=(extra.ref_table,),
                     fix=f"ALTER TABLE {qualified_name(table.qualified)} DROP CONSTRAINT {ident(extra.name)};",
                 )
-
-
-def _in_table_order(table: Table, columns) -> tuple[str, ...]:
-    wanted = set(columns)
-    return tuple(c for c in table.column_names if c in wanted)
 
 
 @rule(
@@ -484,7 +479,7 @@ def not_valid_constraint(ctx: Context) -> Iterable[Hit]:
             yield Hit(
                 table.qualified,
                 f"{kind} constraint {name} on {table.qualified} was added NOT VALID and never validated",
-                columns=_in_table_order(table, columns),
+                columns=in_table_order(table, columns),
                 related=related,
                 fix=f"ALTER TABLE {me} VALIDATE CONSTRAINT {ident(name)};",
             )

@@ -28,6 +28,7 @@ from analyzers.registry import REGISTRY, Finding, Hit, rule
 from analyzers.workload_input import Statement, Workload
 from studio.catalog import Catalog, Index, Table
 from studio.sql import constraint_name, ident, idents, needs_quotes, qualified_name
+from studio.units import human_bytes
 
 INDEXABLE_KINDS = ("table", "partitioned_table", "partition", "materialized_view")
 EQUALITY = (exp.EQ, exp.NullSafeEQ)
@@ -652,21 +653,13 @@ def unused_index(wctx: WorkloadContext) -> Iterator[Hit]:
         yield Hit(
             table=usage.table,
             related=(f"{schema}.{usage.index}",),
-            message=f"index {schema}.{usage.index} on {usage.table} has had no scans {since}; it takes {_size(usage.size_bytes)}",
+            message=f"index {schema}.{usage.index} on {usage.table} has had no scans {since}; it takes {human_bytes(usage.size_bytes)}",
             fix=(
                 "-- Check replicas and rare jobs first: their scans are not counted here.\n"
                 f"DROP INDEX CONCURRENTLY {qualified_name(f'{schema}.{usage.index}')};"
             ),
             details=(("index_bytes", usage.size_bytes), ("stats_reset", usage.stats_reset)),
         )
-
-
-def _size(n: int) -> str:
-    for unit in ("bytes", "kB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
-        n /= 1024
-    return f"{n:,.1f} TB"
 
 
 # Live statistics and running --------------------------------------------------------------------

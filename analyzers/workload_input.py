@@ -1,7 +1,7 @@
 """Query patterns in: a .sql file or pasted text, or the top statements of `pg_stat_statements`.
 
-Text is split into statements by a small scanner that knows PostgreSQL's quoting (strings,
-E'' strings, quoted identifiers, dollar quotes, nested comments). Named parameters (`:name`)
+Text is split into statements as psql splits a script (`studio.sources.ddl_script`, the one reading
+of PostgreSQL's strings, E'' strings, quoted identifiers, dollar quotes and nested comments). Named parameters (`:name`)
 are rewritten to positional ones (`$n`, after the statement's own highest `$n`), so every
 statement can be parsed by sqlglot and explained by PostgreSQL (`EXPLAIN (GENERIC_PLAN)`).
 A statement sqlglot cannot parse is kept with its number, line and the parser's message:
@@ -20,11 +20,12 @@ from sqlglot import exp
 
 from analyzers.context import Connect
 from studio.errors import ConfigError
+from studio.sources.ddl_script import skip_quoted
+from studio.sources.ddl_script import split as split_script
 from studio.sql import qualified
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _POSITIONAL = re.compile(r"\$([0-9]+)")
-_DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 MAX_QUERY_BYTES = 5 * 1024 * 1024
 QUERY_KINDS = (exp.Query, exp.Insert, exp.Update, exp.Delete, exp.Merge)
@@ -80,84 +81,17 @@ class Workload:
 # Splitting -------------------------------------------------------------------------------------
 
 
-def _spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each statement, split on semicolons outside quotes and comments."""
-    spans, start, i, n = [], 0, 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "-" and text.startswith("--", i):
-            end = text.find("\n", i)
-            i = n if end < 0 else end + 1
-        elif ch == "/" and text.startswith("/*", i):
-            i = _skip_block_comment(text, i)
-        elif ch == "'":
-            escapes = i > 0 and text[i - 1] in "eE" and (i < 2 or not (text[i - 2].isalnum() or text[i - 2] == "_"))
-            i = _skip_quoted(text, i, "'", backslash=escapes)
-        elif ch == '"':
-            i = _skip_quoted(text, i, '"', backslash=False)
-        elif ch == "$" and (m := _DOLLAR_TAG.match(text, i)) and not (i > 0 and (text[i - 1].isalnum() or text[i - 1] == "_")):
-            end = text.find(m.group(0), m.end())
-            i = n if end < 0 else end + len(m.group(0))
-        elif ch == ";":
-            spans.append((start, i))
-            start = i = i + 1
-        else:
-            i += 1
-    spans.append((start, n))
-    return spans
-
-
-def _skip_block_comment(text: str, i: int) -> int:
-    depth, i = 1, i + 2
-    while i < len(text) and depth:
-        if text.startswith("/*", i):
-            depth, i = depth + 1, i + 2
-        elif text.startswith("*/", i):
-            depth, i = depth - 1, i + 2
-        else:
-            i += 1
-    return i
-
-
-def _skip_quoted(text: str, i: int, quote: str, *, backslash: bool) -> int:
-    i += 1
-    while i < len(text):
-        if backslash and text[i] == "\\":
-            i += 2
-            continue
-        if text[i] == quote:
-            if text.startswith(quote * 2, i):
-                i += 2
-                continue
-            return i + 1
-        i += 1
-    return i
-
-
 def _code_positions(text: str) -> list[bool]:
     """For each character: True when it is code (outside strings, quoted names and comments)."""
     code = [True] * len(text)
-    i, n = 0, len(text)
-    while i < n:
-        ch, start = text[i], i
-        if ch == "-" and text.startswith("--", i):
-            end = text.find("\n", i)
-            i = n if end < 0 else end
-        elif ch == "/" and text.startswith("/*", i):
-            i = _skip_block_comment(text, i)
-        elif ch == "'":
-            escapes = i > 0 and text[i - 1] in "eE"
-            i = _skip_quoted(text, i, "'", backslash=escapes)
-        elif ch == '"':
-            i = _skip_quoted(text, i, '"', backslash=False)
-        elif ch == "$" and (m := _DOLLAR_TAG.match(text, i)) and not (i > 0 and (text[i - 1].isalnum() or text[i - 1] == "_")):
-            end = text.find(m.group(0), m.end())
-            i = n if end < 0 else end + len(m.group(0))
-        else:
+    i = 0
+    while i < len(text):
+        end = skip_quoted(text, i)
+        if end is None:
             i += 1
             continue
-        for k in range(start, min(i, n)):
-            code[k] = False
+        code[i:end] = [False] * (end - i)
+        i = end
     return code
 
 
@@ -193,18 +127,15 @@ def _is_blank(sql: str) -> bool:
 
 
 def split(text: str) -> list[Statement]:
-    """The statements of `text`, numbered from 1, each with the line it starts on."""
+    """The statements of `text`, numbered from 1, each with the line it starts on (split as psql splits a
+    script; its meta-commands are no statements)."""
     statements = []
-    for start, end in _spans(text):
-        chunk = text[start:end]
-        if _is_blank(chunk):
+    for found in split_script(text):
+        body = found.sql.strip()
+        if found.is_meta or _is_blank(body):
             continue
-        code = _code_positions(chunk)
-        lead = next(k for k, c in enumerate(chunk) if code[k] and c.strip())
-        line = text.count("\n", 0, start + lead) + 1
-        body = chunk[lead:].strip()
         sql, names = rewrite_named(body)
-        statements.append(Statement(len(statements) + 1, body, sql, line, names))
+        statements.append(Statement(len(statements) + 1, body, sql, found.line, names))
     return statements
 
 
@@ -242,7 +173,10 @@ def parse(statement: Statement) -> tuple[exp.Expression | None, ParseProblem | N
 
 def read_text(text: str, origin: str = "queries") -> Workload:
     """Split and parse pasted text or a file's content."""
-    statements = split(text)
+    return _parsed(split(text), origin)
+
+
+def _parsed(statements: list[Statement], origin: str) -> Workload:
     parsed, problems = {}, []
     for statement in statements:
         tree, problem = parse(statement)
@@ -323,11 +257,4 @@ def from_rows(rows) -> Workload:
         statements.append(
             Statement(number, body, body, 1, (), int(calls), float(total), float(mean))
         )
-    parsed, problems = {}, []
-    for statement in statements:
-        tree, problem = parse(statement)
-        if problem is not None:
-            problems.append(problem)
-        else:
-            parsed[statement.number] = tree
-    return Workload(tuple(statements), parsed, tuple(problems), "pg_stat_statements")
+    return _parsed(statements, "pg_stat_statements")

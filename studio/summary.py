@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from studio.catalog import Catalog, Index, Note, Table
+from studio.units import human_bytes
 
 TABLE_LIST_COLUMNS = (
     "schema",
@@ -131,17 +132,6 @@ def table_frame(catalog: Catalog):
 
     frame = pd.DataFrame(table_rows(catalog), columns=list(TABLE_LIST_COLUMNS))
     return frame.astype({"est. rows": "Int64", "size": "Int64"})
-
-
-def human_bytes(n: int | None) -> str:
-    if n is None:
-        return "?"
-    size = float(n)
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            return f"{int(size)} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    raise AssertionError("unreachable")
 
 
 _GRAVITY = {"error": 0, "warning": 1, "info": 2}

@@ -19,7 +19,6 @@ from studio.catalog import (
 )
 from studio.summary import (
     catalog_text,
-    human_bytes,
     inspect_json,
     note_counts,
     schema_counts,
@@ -27,6 +26,7 @@ from studio.summary import (
     table_frame,
     totals,
 )
+from studio.units import human_bytes
 
 HOSTILE = 'Ünïcode <b>&amp; "quoted"'
 
@@ -129,7 +129,9 @@ def test_table_frame_keeps_numbers_sortable_and_names_verbatim():
 
 
 def test_human_bytes_and_note_counts():
-    assert [human_bytes(n) for n in (None, 0, 1023, 1024, 5 * 1024**3)] == ["?", "0 B", "1023 B", "1.0 kB", "5.0 GB"]
+    assert [human_bytes(n) for n in (None, 0, 1023, 1024, 5 * 1024**3, 3 * 1024**5)] == [
+        "?", "0 bytes", "1,023 bytes", "1.0 kB", "5.0 GB", "3,072.0 TB"
+    ]
     assert note_counts(_catalog().notes) == {"warning": 2, "info": 1}
     assert list(note_counts([Note("info", "a"), Note("warning", "b")])) == ["warning", "info"]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from studio.catalog import Catalog, Table
+from studio.units import human_bytes
 
 # Approximate on-disk width of one catalog row on PostgreSQL 16 (tuple header, alignment and
 # the row's share of its indexes included). An estimate, not yet checked against measured
@@ -32,14 +33,6 @@ class Note:
     def plain(self) -> str:
         basis = f"\n  Based on: {self.based_on}" if self.based_on else ""
         return f"[{self.topic}] {self.title}\n  {self.text}{basis}"
-
-
-def human_bytes(n: float) -> str:
-    for unit in ("bytes", "KB", "MB", "GB", "TB"):
-        if n < 1024 or unit == "TB":
-            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
-        n /= 1024
-    return f"{n:,.1f} TB"
 
 
 def _toasted(table: Table) -> bool:

@@ -43,6 +43,7 @@ from studio.sources import ddl_standins as standins
 from studio.sources import embedded
 from studio.sources.ddl_script import Statement, split
 from studio.sql import ident, literal
+from studio.units import human_bytes
 
 log = logging.getLogger(__name__)
 
@@ -70,14 +71,10 @@ def max_bytes() -> int:
     return int(_max_mb() * 1024 * 1024)
 
 
-def _human(size: int) -> str:
-    return f"{size / 1048576:.1f} MB" if size >= 1048576 else f"{size / 1024:.1f} KB"
-
-
 def _check_size(size: int, name: str) -> None:
     if size > max_bytes():
         raise SourceError(
-            f"{name} is {_human(size)}, over the {_max_mb():g} MB limit for DDL files: "
+            f"{name} is {human_bytes(size)}, over the {_max_mb():g} MB limit for DDL files: "
             f"give a schema-only dump (pg_dump --schema-only) or raise {MAX_MB_ENV}"
         )
 

@@ -4,7 +4,8 @@ Handles quoted identifiers, standard and E'' strings, dollar quoting ($$, $tag$)
 nested `/* */` comments, parentheses (CREATE RULE ... DO (a; b)), SQL-standard function
 bodies (BEGIN ATOMIC ... END), `COPY ... FROM stdin` followed by data up to `\\.`, and psql
 meta-commands (a backslash outside quotes, up to the end of the line). Every statement
-carries the line where it starts.
+carries the line where it starts. `skip_quoted` is the one reading of PostgreSQL's quoting and
+comments; the workload reader uses it too (to tell code from strings when it rewrites parameters).
 """
 
 from __future__ import annotations
@@ -61,6 +62,32 @@ def _unfinished_atomic_body(sql: str) -> bool:
     return len(_BLOCK_OPEN.findall(sql)) > len(_BLOCK_CLOSE.findall(sql))
 
 
+def skip_quoted(text: str, j: int) -> int | None:
+    """Where the string, quoted identifier, dollar-quoted text or comment starting at `j` ends (the end
+    of the text when unterminated; a `--` comment ends before its newline); None when none starts there.
+
+    E'' strings take backslash escapes, standard strings do not (standard_conforming_strings);
+    a dollar-quote tag is an identifier without `$` (letters beyond ASCII too), not after an
+    identifier character (`a$b$` is a name, `$1` a parameter); `/* */` comments nest."""
+    ch = text[j]
+    if ch == "-" and text.startswith("--", j):
+        end = text.find("\n", j)
+        return len(text) if end < 0 else end
+    if ch == "/" and text.startswith("/*", j):
+        return _skip_block_comment(text, j)
+    if ch == "'":
+        escaped = j > 0 and text[j - 1] in "eE" and (j < 2 or not _is_ident_char(text[j - 2]))
+        sm = (_ESCAPE_STRING if escaped else _STANDARD_STRING).match(text, j + 1)
+        return sm.end() if sm else len(text)
+    if ch == '"':
+        qm = _QUOTED_IDENT.match(text, j + 1)
+        return qm.end() if qm else len(text)
+    if ch == "$" and not (j > 0 and _is_ident_char(text[j - 1])) and (tm := _DOLLAR_TAG.match(text, j)):
+        close = text.find(tm.group(0), tm.end())
+        return len(text) if close < 0 else close + len(tm.group(0))
+    return None
+
+
 def split(text: str) -> list[Statement]:
     lines = _Lines(text)
     out: list[Statement] = []
@@ -84,12 +111,8 @@ def split(text: str) -> list[Statement]:
         j = m.start()
         ch = text[j]
         begin_if_needed(j)
-        if ch == "-" and text.startswith("--", j):
-            end = text.find("\n", j)
-            i = n if end < 0 else end
-            continue
-        if ch == "/" and text.startswith("/*", j):
-            i = _skip_block_comment(text, j)
+        if text.startswith(("--", "/*"), j):
+            i = skip_quoted(text, j)
             continue
         if ch == "\\":
             end = text.find("\n", j)
@@ -103,21 +126,9 @@ def split(text: str) -> list[Statement]:
             continue
         if start is None:
             start = j
-        if ch == "'":
-            escaped = j > 0 and text[j - 1] in "eE" and (j < 2 or not _is_ident_char(text[j - 2]))
-            pattern = _ESCAPE_STRING if escaped else _STANDARD_STRING
-            sm = pattern.match(text, j + 1)
-            i = sm.end() if sm else n
-        elif ch == '"':
-            qm = _QUOTED_IDENT.match(text, j + 1)
-            i = qm.end() if qm else n
-        elif ch == "$":
-            tm = None if j > 0 and _is_ident_char(text[j - 1]) else _DOLLAR_TAG.match(text, j)
-            if tm:
-                close = text.find(tm.group(0), tm.end())
-                i = n if close < 0 else close + len(tm.group(0))
-            else:
-                i = j + 1
+        if ch in "'\"$":
+            end = skip_quoted(text, j)
+            i = j + 1 if end is None else end
         elif ch == "(":
             depth += 1
             i = j + 1

@@ -180,6 +180,9 @@ def money_type(ctx: Context) -> Iterable[Hit]:
         )
 
 
+UTC_SESSION = "SET TimeZone = 'UTC';"  # timestamp <-> timestamptz without a rewrite (PostgreSQL 12+)
+
+
 @rule(
     "timestamp-without-time-zone",
     severity="warning",
@@ -204,19 +207,28 @@ def timestamp_without_time_zone(ctx: Context) -> Iterable[Hit]:
         date_only = ["If it only ever holds dates (a birth date), the right type is date instead."]
         if not {"date", "day", "birth"} & set(naming.words(column.name)):
             date_only = []
-        fix = alter_type_fix(
-            ctx.catalog,
-            table,
-            column.name,
-            f"timestamptz{m.group('precision') or ''}",
-            f"{ident(column.name)} AT TIME ZONE {literal('UTC')}",
-            notes=(
-                "Assumes the stored values are UTC wall-clock times. If the application wrote local",
-                "time, put that zone here instead (e.g. 'Europe/Paris'). Rewrites the table under an",
-                "ACCESS EXCLUSIVE lock: run it in a maintenance window on large tables.",
-                *date_only,
-            ),
-        )
+        if m.group("precision"):  # the precision's length coercion makes PostgreSQL rewrite, whatever the zone
+            fix = alter_type_fix(
+                ctx.catalog, table, column.name, f"timestamptz{m.group('precision')}",
+                f"{ident(column.name)} AT TIME ZONE {literal('UTC')}",
+                notes=(
+                    "Assumes the stored values are UTC wall-clock times. If the application wrote local",
+                    "time, put that zone here instead (e.g. 'Europe/Paris'). With a precision the change",
+                    "rewrites the table under an ACCESS EXCLUSIVE lock: run it in a maintenance window.",
+                    *date_only,
+                ),
+            )
+        else:
+            fix = f"{UTC_SESSION}\n" + alter_type_fix(
+                ctx.catalog, table, column.name, "timestamptz", None,
+                notes=(
+                    "Assumes the stored values are UTC wall-clock times (else convert with USING col AT TIME",
+                    "ZONE 'Europe/Paris' instead, which rewrites the table). With the session at UTC,",
+                    "PostgreSQL 12+ changes the type without rewriting the table; indexes on the column are",
+                    "rebuilt under the ACCESS EXCLUSIVE lock.",
+                    *date_only,
+                ),
+            )
         yield Hit(
             table.qualified,
             f"{table.qualified}.{column.name} is {column.type}: its values carry no time zone",

@@ -47,6 +47,7 @@ ROW_EXCLUSIVE = "ROW EXCLUSIVE (the moved rows only)"
 
 # Fixes that rest on a guess (a relationship or a natural key the schema never declared): by default their
 # constraint is added without moving a row; their cleanse runs only when the rule or the finding is named.
+UTC_LOCAL = "SET LOCAL TimeZone = 'UTC';"
 GUESSED = frozenset({"implied-foreign-key", "natural-key-not-unique"})
 GUESSED_PREFIX = "guessed_"  # such a step runs after every other (plan.build_plan)
 
@@ -172,6 +173,10 @@ def _translate_fix(catalog: Catalog, finding: Finding, sqls: list[str]) -> list[
     ):
         return _identity_conversion(catalog, finding, sqls)
     steps: list[Step] = []
+    utc = [s for s in sqls if re.fullmatch(r"\s*SET\s+(?:LOCAL\s+)?TimeZone\s*(?:=|TO)\s*'UTC'\s*;?\s*", s, re.I)]
+    if utc:  # the session setting of the type change after it: that step (a transaction) sets it LOCAL
+        made = _translate_fix(catalog, finding, [s for s in sqls if s not in utc])
+        return made if isinstance(made, str) else [_at_utc(step) for step in made]
     for sql in sqls:
         made = _translate(catalog, finding, sql, sqls)
         if made is None:
@@ -179,6 +184,19 @@ def _translate_fix(catalog: Catalog, finding: Finding, sqls: list[str]) -> list[
             return f"not planned automatically: no safe reverse known for `{first}`"
         steps.extend(made)
     return _keys_before_their_references(steps)
+
+
+def _at_utc(step: Step) -> Step:
+    """A timestamp <-> timestamptz change with the session at UTC: PostgreSQL 12+ keeps the table (no rewrite; the
+    column's indexes are rebuilt), and its down converts back the same way."""
+    if not step.name.startswith("change_type"):
+        return step
+    down = tuple(re.sub(r"\s+USING\s+.+?\s+AT\s+TIME\s+ZONE\s+'UTC'\s*;$", ";", d, flags=re.I) for d in step.down)
+    return dataclasses.replace(
+        step, up=(UTC_LOCAL, *step.up), down=(UTC_LOCAL, *down),
+        lock="ACCESS EXCLUSIVE while the column's indexes are rebuilt; the table is not rewritten",
+        risk="With the session at UTC the type changes without rewriting the table (PostgreSQL 12+); only the indexes on "
+             "the column are rebuilt under the lock.")
 
 
 def _keys_before_their_references(steps: list[Step]) -> list[Step]:

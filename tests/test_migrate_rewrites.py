@@ -1,0 +1,50 @@
+"""Each step's rewrite claim, checked on a copy with rows: a step that says it keeps the table keeps its relfilenode."""
+
+from __future__ import annotations
+
+import psycopg
+
+from analyzers.engine import analyze
+from studio.migrate.plan import build_plan
+from studio.sources import embedded
+
+EVENTS = """
+CREATE TABLE events (id bigint PRIMARY KEY, occurred_at timestamp NOT NULL, logged_at timestamp(3));
+CREATE INDEX events_occurred_at ON events (occurred_at);
+INSERT INTO events SELECT g, timestamp '2026-03-29 00:30' + g * interval '1 minute', NULL FROM generate_series(1, 500) AS g;
+"""
+
+
+def _relfilenode(conn, name: str) -> int:
+    return conn.execute("SELECT relfilenode FROM pg_class WHERE oid = %s::regclass", (name,)).fetchone()[0]
+
+
+def test_timestamp_to_timestamptz_at_utc_keeps_the_table_and_its_values(scratch_db):
+    scratch_db.execute(EVENTS)
+    catalog = scratch_db.catalog()
+    plan = build_plan(catalog, analyze(catalog).findings, ("timestamp-without-time-zone",))
+    changes = [s for s in plan.steps if s.name.startswith("change_type")]
+    by_column = {s.title: s for s in changes}
+    assert len(changes) == 2, [s.title for s in plan.steps]
+    plain = next(s for s in changes if "occurred_at" in " ".join(s.up))
+    precise = next(s for s in changes if "logged_at" in " ".join(s.up))
+    assert "not rewritten" in plain.lock and "SET LOCAL TimeZone = 'UTC';" in plain.up, by_column
+    assert "AT TIME ZONE" in " ".join(precise.up), "a precision rewrites anyway: the explicit conversion stays"
+    with psycopg.connect(embedded.admin_url(scratch_db.name), autocommit=True) as conn:
+        before = _relfilenode(conn, "events")
+        values = conn.execute("SELECT id, occurred_at::text FROM events ORDER BY id").fetchall()
+        conn.execute("BEGIN")
+        for statement in plain.up:
+            conn.execute(statement)
+        conn.execute("COMMIT")
+        assert _relfilenode(conn, "events") == before, "the step said the table is not rewritten"
+        assert conn.execute("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'events'::regclass "
+                            "AND attname = 'occurred_at'").fetchone()[0] == "timestamp with time zone"
+        utc = conn.execute("SELECT id, (occurred_at AT TIME ZONE 'UTC')::text FROM events ORDER BY id").fetchall()
+        assert utc == values, "every value is the same instant, read as UTC"
+        conn.execute("BEGIN")
+        for statement in plain.down:
+            conn.execute(statement)
+        conn.execute("COMMIT")
+        assert _relfilenode(conn, "events") == before, "and the down keeps it too"
+        assert conn.execute("SELECT id, occurred_at::text FROM events ORDER BY id").fetchall() == values

@@ -28,3 +28,16 @@ def test_corpus_schema_with_every_fix_verifies_under_each_model(name, model):
                               verify_source={"ddl": path})
     assert export.verified.ok, f"{name} under {model}:\n{export.verified.text()}"
     assert export.plan.steps
+
+
+def test_partitions_that_declare_their_own_foreign_keys_swap_them_with_the_key():
+    """Found by bench/migrations.py: pagila's payment partitions each declare their foreign key to customer (the
+    parent declares none), and rls's key swap dropped customer_pkey with those still depending on it."""
+    path = corpus_file("pagila-schema.sql")
+    decisions = Decisions(tenancy=Tenancy(model="rls", tenant_table="public.store", tenant_column="store_id"))
+    with open_source(ddl=path) as source:
+        export = build_export(source, accepted="all", decisions=decisions, decisions_toml=decisions.to_toml(),
+                              verify_source={"ddl": path})
+    assert export.verified.ok, export.verified.text()
+    swap = next(s for s in export.plan.steps if s.name == "swap_keys")
+    assert "payment_p2022_01" in " ".join(swap.up), "the partition's own foreign key is swapped with the key"

@@ -546,9 +546,18 @@ class DesignPlanner:
     def _keys(self, table: Table, ops: list[Op], foreign: bool) -> None:
         name = _q(table)
         old = self.current.table(table.qualified)
-        if old.kind == "partition":  # a partition's keys and foreign keys follow its parent's (PostgreSQL propagates them)
-            return
+        inherited: set = set()
+        if old.kind == "partition":
+            # a partition's keys, and the foreign keys its parent declares, follow the parent's (PostgreSQL propagates
+            # them); a foreign key the partition declares itself (pg_dump of pagila's payment_p2022_*) is its own
+            if not foreign:
+                return
+            parent = self.current.table(old.partition_of) if old.partition_of else None
+            inherited = {(f.columns, f.ref_table) for t in (parent, self.target.table(old.partition_of or "")) if t
+                         for f in t.foreign_keys}
         for op in ops:
+            if inherited and any((k.columns, k.ref_table) in inherited for k in (op.before, op.after) if k is not None):
+                continue
             if op.concern != "constraints" or op.name in {c.name for c in old.checks} | {c.name for c in table.checks}:
                 continue
             kind = "primary key" if op.name == "primary_key" else "foreign key" if op.name in {f.name for f in old.foreign_keys} | {

@@ -15,6 +15,7 @@ from pathlib import Path
 from analyzers.engine import Report
 from analyzers.registry import SEVERITIES, Finding, Rule, all_rules
 from studio.errors import ConfigError
+from studio.sources.ddl_script import split
 
 FORMATS = ("text", "json", "sarif", "markdown")
 INFORMATION_URI = "https://github.com/schema-studio/schema-studio"
@@ -180,8 +181,6 @@ _PART = re.compile(r"\"((?:[^\"]|\"\")+)\"|([\w$]+)")
 
 def table_lines(path: Path) -> dict[str, int]:
     """Schema-qualified table -> line of its CREATE TABLE in a DDL file (unqualified: public)."""
-    from studio.sources.ddl_script import split
-
     try:
         text = Path(path).read_text(encoding="utf-8", errors="replace")
     except OSError:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+import sqlglot
 from sqlglot import exp
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from sqlglot.optimizer.qualify import qualify
@@ -426,8 +427,6 @@ def shapes_of(workload: Workload, catalog: Catalog) -> list[Shape]:
 
 
 def _index_expression_key(text: str) -> str | None:
-    import sqlglot
-
     try:
         node = sqlglot.parse_one(text, read="postgres")
     except sqlglot.errors.SqlglotError:

@@ -7,6 +7,7 @@ Every module that renders SQL calls :func:`ident` / :func:`qualified` /
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 
 # pg_get_keywords() where catcode <> 'U' on PostgreSQL 16: words that cannot be a bare identifier
@@ -81,7 +82,6 @@ def constraint_name(table: str, columns, suffix: str) -> str:
     base = "_".join([table, *columns, suffix])
     if len(base.encode()) <= MAX_IDENTIFIER_BYTES:
         return base
-    import hashlib
 
     digest = hashlib.sha1(base.encode()).hexdigest()[:8]
     keep = MAX_IDENTIFIER_BYTES - len(suffix) - len(digest) - 2

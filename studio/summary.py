@@ -94,7 +94,7 @@ def totals(catalog: Catalog) -> SchemaCounts:
 
 def schema_frame(catalog: Catalog):
     """Per-schema counts as a DataFrame (size in bytes, so it sorts)."""
-    import pandas as pd
+    import pandas as pd  # here, not at the top: every CLI command imports this module, only pages want frames
 
     frame = pd.DataFrame([c.as_row() for c in schema_counts(catalog)], columns=list(SCHEMA_COLUMNS))
     return frame.astype({"est. rows": "Int64", "size": "Int64"})

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from studio.catalog import Catalog
+from studio.sources import embedded, postgres
 
 
 def catalog_of(sql: str) -> Catalog:
     """Load trusted blueprint DDL into a scratch database on the embedded server and introspect it."""
-    from studio.sources import embedded, postgres
-
     with embedded.scratch_database("blueprint") as name:
         with embedded.connect(name) as conn:
             conn.execute(sql)

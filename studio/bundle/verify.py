@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -23,10 +24,19 @@ from pathlib import Path
 
 import psycopg
 
+from analyzers import families  # noqa: F401  (registers the rules)
+from analyzers.engine import analyze
+from studio import ddl as renderer
 from studio.bundle.manifest import check_manifest, read_bundle
 from studio.catalog import Catalog
+from studio.design.apply import design
+from studio.design.decisions import parse
 from studio.errors import StudioError
-from studio.sources import embedded
+from studio.migrate import quarantine, target_check, tenant_copies, tenant_moves, tenant_split
+from studio.migrate.design_steps import _no_design
+from studio.sources import ddl as ddl_source
+from studio.sources import demo as demo_source
+from studio.sources import embedded, postgres
 from studio.sources.ddl_script import split
 from studio.sql import qualified
 
@@ -79,22 +89,16 @@ def scratch_for(*, demo: bool = False, ddl: str | Path | None = None, dsn: str |
                 catalog: Catalog | None = None, notes: list[str] | None = None) -> Iterator[Scratch]:
     """A scratch database holding the source's schema and rows, dropped afterwards."""
     if demo:
-        from studio.sources import demo as demo_source
-
         with demo_source.scratch_copy("verify") as name:
             url = embedded.admin_url(name)
             yield Scratch(url, url)
         return
-    from studio.sources import ddl as ddl_source
 
     if ddl:
         loaded = ddl_source.load_file(Path(ddl))
     else:
         if catalog is None:
-            from studio.sources import postgres
-
             catalog = postgres.introspect(dsn)
-        from studio import ddl as renderer
 
         loaded = ddl_source.load_text(renderer.render(catalog), filename="current schema")
         if notes is not None:
@@ -163,8 +167,6 @@ def relation_rows(conn: psycopg.Connection, relation: str) -> int:
 
 def quarantined(url: str, by: str = "source_table") -> dict[str, int]:
     """Rows in the quarantine per source table (or per `step` that moved them)."""
-    from studio.migrate import quarantine
-
     if by not in ("source_table", "step"):
         raise ValueError(f"quarantined rows are counted by source_table or step, not {by!r}")
     with psycopg.connect(url, autocommit=True) as conn:
@@ -256,8 +258,6 @@ def bypass_row_security(scratch: Scratch) -> None:
 
 def unaccounted_rows(url: str, original: Catalog, counts: dict[str, int], made) -> list[str]:
     """Tables whose rows now (in the table, its tenant copies, or the quarantine) differ from `counts`, the original's."""
-    from studio.migrate import tenant_copies, tenant_moves
-
     moves = tenant_moves.moves_of(made) if made else None  # rows of moved tables count in their tenant copies
     after = row_counts(url, original, skip=set(moves.tables) if moves else frozenset())
     if moves:
@@ -270,12 +270,6 @@ def unaccounted_rows(url: str, original: Catalog, counts: dict[str, int], made) 
 def bundle_design(files: dict, plan: dict, original: Catalog):
     """The design of the bundle's design.toml over the original model: (design, None), (None, why it cannot be
     computed), or (None, None) when the bundle carries no design. Computed once for every check that needs it."""
-    import datetime as dt
-
-    from studio.design.apply import design
-    from studio.design.decisions import parse
-    from studio.migrate.design_steps import _no_design
-
     text = files.get("design.toml", b"").decode()
     if not text.strip():
         return None, None
@@ -295,15 +289,12 @@ def _check_design_target(result: VerifyResult, plan: dict, made, error: str | No
     Differences on tables an accepted fix also changes (checked by "claimed fixes are gone"), or
     that the plan says it leaves to a person, are reported as notes, not failures.
     """
-    from studio.migrate import target_check
-
     if error is not None:
         result.add("migrated schema equals the design target", False, f"the design cannot be computed: {error}")
         return
     if made is None:
         return
     target = made.target
-    from studio.migrate import tenant_copies
 
     migrated, copies = tenant_copies.separate_copies(made, migrated)  # tenant schemas compare with their template
     found = target_check.differences(target, migrated) + copies
@@ -317,10 +308,6 @@ def _check_design_target(result: VerifyResult, plan: dict, made, error: str | No
 
 def verify(bundle: bytes | str | Path, *, demo: bool = False, ddl: str | Path | None = None, dsn: str | None = None,
            catalog: Catalog | None = None, progress: Callable[[str, float], None] | None = None) -> VerifyResult:
-    from analyzers import families  # noqa: F401  (registers the rules)
-    from analyzers.engine import analyze
-    from studio.sources import postgres
-
     started = time.monotonic()
     result = VerifyResult()
     say = progress or (lambda message, share: None)
@@ -336,7 +323,6 @@ def verify(bundle: bytes | str | Path, *, demo: bool = False, ddl: str | Path | 
     with scratch_for(demo=demo, ddl=ddl, dsn=dsn, catalog=catalog, notes=result.notes) as scratch:
         original = postgres.introspect(scratch.admin_url)
         counts = row_counts(scratch.admin_url, original)
-        from studio.migrate import tenant_split
 
         if split_check := tenant_split.prove(files.get("design.toml", b"").decode(), scratch.admin_url, scratch.run_url, original):
             result.add(*split_check)  # database-per-tenant: the split runs into scratch databases

@@ -5,9 +5,17 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from analyzers import config as config_file
+from analyzers import output
+from analyzers.data import DataOptions, run_data_checks, with_data
+from analyzers.engine import analyze
+from analyzers.registry import all_rules
+from analyzers.workload import run_workload, with_workload
+from analyzers.workload_input import Workload, read_file, read_pg_stat_statements
 from studio.commands.common import add_output_argument, add_source_arguments, open_from_args, write_output
 from studio.db import reader
 from studio.errors import ConfigError
+from studio.progress import TerminalProgress
 
 
 def add_parser(sub) -> None:
@@ -38,18 +46,12 @@ def add_parser(sub) -> None:
 
 
 def list_rules() -> str:
-    from analyzers.registry import all_rules
-
     rows = sorted(all_rules().values(), key=lambda r: (r.category, r.id))
     width = max(len(r.id) for r in rows)
     return "\n".join(f"{r.id:<{width}}  {r.severity:<7}  {r.category:<13}  {r.title}" for r in rows)
 
 
 def run(args) -> int:
-    from analyzers import config as config_file
-    from analyzers import output
-    from analyzers.engine import analyze
-
     if args.list_rules:
         write_output(args, list_rules())
         return 0
@@ -82,8 +84,6 @@ def run(args) -> int:
 
 
 def _known_rules():
-    from analyzers.registry import all_rules
-
     return all_rules()
 
 
@@ -113,9 +113,6 @@ def _add_data_arguments(parser) -> None:
 
 
 def _with_data_checks(args, source, config, report):
-    from analyzers.data import DataOptions, run_data_checks, with_data
-    from studio.progress import TerminalProgress
-
     if not source.url:
         raise ConfigError(
             f"{source.label}: no rows to check here; --data needs --dsn, --demo or a --ddl file"
@@ -143,9 +140,6 @@ def _add_workload_arguments(parser) -> None:
 
 
 def _with_workload(args, source, config, report):
-    from analyzers.workload import run_workload, with_workload
-    from analyzers.workload_input import Workload, read_file, read_pg_stat_statements
-
     if args.pg_stat_statements and source.kind != "dsn":
         raise ConfigError("--pg-stat-statements reads a live database's statistics: use it with --dsn URL")
     workload = read_file(args.queries) if args.queries else Workload()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from studio import blueprints
 from studio.commands.common import add_output_argument, write_output
 
 
@@ -23,8 +24,6 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from studio import blueprints
-
     if args.action == "list":
         infos = blueprints.list_blueprints()
         if args.format == "json":

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import sys
 from pathlib import Path
 
 from studio.errors import SourceError
+from studio.sources import open_source
 from studio.sources.ddl import failure_report
 
 
@@ -25,10 +27,6 @@ def add_source_arguments(parser, *, schemas: bool = True) -> None:
 
 def open_from_args(args):
     """The source the arguments name; a loaded file's sandbox is dropped when the command exits."""
-    import atexit
-
-    from studio.sources import open_source
-
     source = open_source(dsn=args.dsn, ddl=args.ddl, demo=args.demo, schemas=getattr(args, "schema", None))
     atexit.register(source.close)
     if source.failures and not args.keep_going:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from studio.commands.common import add_output_argument, add_source_arguments, open_from_args, write_output
+from studio.design.apply import design
+from studio.design.decisions import load
 
 
 def add_parser(sub) -> None:
@@ -16,9 +18,6 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from studio.design.apply import design
-    from studio.design.decisions import load
-
     decisions = load(args.decisions)
     source = open_from_args(args)
     try:

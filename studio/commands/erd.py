@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+
+from analyzers import config as config_file
+from analyzers.engine import analyze
+from analyzers.registry import all_rules
 from studio.commands.common import add_output_argument, add_source_arguments, open_from_args, write_output
+from studio.erd import OVERVIEW_FORMATS, Options, build, render, render_overview, require_table
+from studio.erd.paths import path_diagram, paths_text, shortest_paths
+from studio.errors import StudioError
 
 
 def add_parser(sub) -> None:
@@ -36,9 +44,6 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from studio.erd import OVERVIEW_FORMATS, Options, build, render, render_overview, require_table
-    from studio.errors import StudioError
-
     if args.depth < 0:
         raise StudioError(f"--depth {args.depth}: give 0 or more hops")
     if args.format == "png" and not args.output:
@@ -72,11 +77,6 @@ def run(args) -> int:
 
 
 def _paths(args, catalog, options) -> int:
-    import sys
-
-    from studio.erd import render, require_table
-    from studio.erd.paths import path_diagram, paths_text, shortest_paths
-
     start, goal = (require_table(catalog, name) for name in args.path)
     paths = shortest_paths(catalog, start, goal, options.implied)
     if not paths:
@@ -92,10 +92,6 @@ def _paths(args, catalog, options) -> int:
 
 def _findings(catalog, config_path: str | None):
     """The findings under the user's configuration (disabled rules, severities, suppressions), as `analyze` reports them."""
-    from analyzers import config as config_file
-    from analyzers.engine import analyze
-    from analyzers.registry import all_rules
-
     config = config_file.load(config_path)
     config.validate(all_rules())
     return analyze(catalog, config).findings

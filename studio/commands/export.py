@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from studio.commands.common import add_source_arguments, open_from_args
+from studio.design import decisions as design_decisions
+from studio.migrate.export import build_export
+from studio.migrate.readme import quarantine_figures
+from studio.workshop.agenda import effective_decisions
+from studio.workshop.workspace import Store
 
 
 def add_parser(sub) -> None:
@@ -22,11 +28,6 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from pathlib import Path
-
-    from studio.design import decisions as design_decisions
-    from studio.migrate.export import build_export
-
     if args.max_quarantine is not None and (args.max_quarantine < 0 or args.no_verify):
         print("schema-studio export: --max-quarantine needs a count of 0 or more and verification (the rows are counted "
               "on the scratch copy): drop --no-verify", file=sys.stderr)
@@ -34,9 +35,6 @@ def run(args) -> int:
     accepted = args.fix if args.fix in ("all", "none") else tuple(x.strip() for x in args.fix.split(",") if x.strip())
     decisions, toml_text, workspace = None, "", None
     if args.workspace:
-        from studio.workshop.agenda import effective_decisions
-        from studio.workshop.workspace import Store
-
         workspace = Store().get(args.workspace)
         decisions = effective_decisions(workspace.decisions(), workspace.items)
         toml_text = decisions.to_toml()
@@ -54,8 +52,6 @@ def run(args) -> int:
             return 1
         moved = sum(export.verified.quarantined_by_step.values())
         if args.max_quarantine is not None and moved > args.max_quarantine:
-            from studio.migrate.readme import quarantine_figures
-
             worst = sorted((f for f in quarantine_figures(export.plan, export.verified) if f[2]), key=lambda f: -f[2])
             print(f"schema-studio export: the ups would quarantine {moved} rows on the scratch copy, more than "
                   f"--max-quarantine {args.max_quarantine}; {args.output} was not written. By step: "

@@ -5,7 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from studio.bundle.manifest import read_bundle
 from studio.commands.common import add_source_arguments, open_from_args
+from studio.design import decisions as design_decisions
+from studio.errors import ConfigError
+from studio.migrate.tenant_split import check_template, plan_from_design, split
 
 TARGET_HELP = (
     "each tenant database's URL with {tenant} where the tenant's slug goes (its slug, code or name column, "
@@ -27,10 +31,6 @@ def add_parser(sub) -> None:
 
 
 def read_decisions(path: str):
-    from studio.bundle.manifest import read_bundle
-    from studio.design import decisions as design_decisions
-    from studio.errors import ConfigError
-
     if Path(path).suffix.lower() != ".zip":
         return design_decisions.load(path)
     files = read_bundle(path, path)
@@ -40,8 +40,6 @@ def read_decisions(path: str):
 
 
 def run(args) -> int:
-    from studio.migrate.tenant_split import check_template, plan_from_design, split
-
     check_template(args.target)  # a bad URL fails before the source is loaded
     decisions = read_decisions(args.decisions)
     source = open_from_args(args)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from studio.bundle.verify import verify
+
 
 def add_parser(sub) -> None:
     parser = sub.add_parser("verify", help="apply a bundle's ups and downs on a scratch copy and check the result")
@@ -16,8 +18,6 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from studio.bundle.verify import verify
-
     result = verify(args.bundle, demo=args.demo, ddl=args.ddl, dsn=args.dsn)
     sys.stdout.write(result.text())
     return 0 if result.ok else 1

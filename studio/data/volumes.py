@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from studio.catalog import Catalog, Column, Index, Table
 from studio.db import connect_readonly
+from studio.design.decisions import Partition
 
 DAYS_PER_MONTH = 365.25 / 12
 HORIZONS = (12, 36)
@@ -62,8 +63,6 @@ class PartitionAdvice:
 
     def decision(self):
         """The Design page's choice for this advice."""
-        from studio.design.decisions import Partition
-
         if self.strategy == "range":
             return Partition(self.table, "range", self.column, interval="month")
         return Partition(self.table, "hash", self.column, modulus=16)

@@ -25,11 +25,13 @@ import datetime as dt
 from functools import lru_cache
 
 from studio import ddl
+from studio.blueprints.merge import merge
 from studio.catalog import Catalog
 from studio.design.decisions import BlueprintUse, Decisions
 from studio.design.notes import Note
 from studio.design.scope import Scope, ScopedTable
 from studio.errors import ConfigError
+from studio.sources import embedded, postgres
 from studio.sql import ident
 
 BLUEPRINT_TENANCY = {"rls": "rls", "hybrid": "rls", "citus": "rls", "schema-per-tenant": "none", "database-per-tenant": "none"}
@@ -61,8 +63,6 @@ def _use_options(use: BlueprintUse, resolve, template: str | None) -> dict:
 
 @lru_cache(maxsize=8)
 def _built(sql: str) -> Catalog:
-    from studio.sources import embedded, postgres
-
     with embedded.scratch_database("design_blueprints") as name:
         with embedded.connect(name) as conn:
             conn.execute(sql)
@@ -109,8 +109,6 @@ def add_blueprints(
     where: str = "design.toml",
 ) -> tuple[Catalog, Scope | None, list[Note]]:
     """Returns the target with the blueprints in it, the scope they extend, and a note."""
-    from studio.blueprints.merge import merge
-
     if not decisions.blueprints:
         return target, scope, []
     model = decisions.tenancy.model

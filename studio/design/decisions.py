@@ -44,6 +44,7 @@ schema: unknown tables or columns and impossible choices are ConfigErrors naming
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -287,8 +288,6 @@ def validate(decisions: Decisions, catalog: Catalog, where: str = "design.toml")
     def table(name: str, key: str):
         found = catalog.resolve(name)
         if found is None or not found.is_stored:
-            import difflib
-
             close = difflib.get_close_matches(name, [t.qualified for t in catalog.stored_tables], n=1)
             hint = f"; did you mean {close[0]}?" if close else ""
             raise ConfigError(f"{where}: {key} = {name!r}: no such table in the schema{hint}")

@@ -16,7 +16,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from studio.catalog import Catalog, Column, ForeignKey, IndexKey, Policy, PrimaryKey, Table
+from studio.catalog import Catalog, Column, ForeignKey, IndexKey, Policy, PrimaryKey, Schema, Table
+from studio.ddl import foreign_key_clause
 from studio.design.constraint_indexes import sync_constraint_indexes
 from studio.design.decisions import Tenancy
 from studio.design.functions import relocate_functions
@@ -292,8 +293,6 @@ def move_tables(catalog: Catalog, names: list[str], schema: str) -> tuple[Catalo
     )
     schemas = catalog.schemas
     if schema not in catalog.schema_names:
-        from studio.catalog import Schema
-
         schemas = (*schemas, Schema(schema, comment="Template of every tenant's schema; copied by provision_tenant()"))
     result = dataclasses.replace(catalog, tables=tuple(out.values()), sequences=sequences, schemas=schemas)
     notes = []
@@ -339,8 +338,6 @@ def provisioning_function(
     With `template`, the functions of that schema are copied too (after the tables, whose row
     types they may use, and before the triggers that call them), references re-pointed.
     """
-    from studio.ddl import foreign_key_clause
-
     inside = set(names)
     local = {n: catalog.table(n).name for n in names}
     body: list[str] = []

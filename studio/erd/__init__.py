@@ -12,9 +12,16 @@ import difflib
 from collections import Counter
 
 from studio.catalog import Catalog
+from studio.erd.dbml import to_dbml
 from studio.erd.domains import Domain, find_domains
+from studio.erd.dot import force_directed, part_dots, svg_id, to_dot
+from studio.erd.layout import render as layout
+from studio.erd.layout import render_parts, render_shaped
+from studio.erd.mermaid import to_mermaid
 from studio.erd.model import Diagram, Relationship, all_relationships, build, compute_domains
 from studio.erd.options import Options
+from studio.erd.overview import overview_dot as draw
+from studio.erd.text import overview_text, to_text
 from studio.errors import StudioError
 
 FORMATS = ("dot", "svg", "png", "mermaid", "dbml", "text")
@@ -56,13 +63,8 @@ __all__ = [
 def render(diagram: Diagram, fmt: str) -> str | bytes:
     """The diagram in one format: text for dot/mermaid/dbml/text/svg, bytes for png."""
     if fmt == "dot":
-        from studio.erd.dot import to_dot
-
         return to_dot(diagram)
     if fmt in ("svg", "png"):
-        from studio.erd.dot import force_directed, part_dots, to_dot
-        from studio.erd.layout import render_parts, render_shaped
-
         what = f"{len(diagram.tables):,} tables"
         dots = part_dots(diagram) if fmt == "svg" and not force_directed(len(diagram.tables)) else []
         if len(dots) > 1 + diagram.options.legend:
@@ -70,16 +72,10 @@ def render(diagram: Diagram, fmt: str) -> str | bytes:
         out = render_shaped(to_dot(diagram), fmt, what=what)
         return out.decode("utf-8") if fmt == "svg" else out
     if fmt == "mermaid":
-        from studio.erd.mermaid import to_mermaid
-
         return to_mermaid(diagram)
     if fmt == "dbml":
-        from studio.erd.dbml import to_dbml
-
         return to_dbml(diagram)
     if fmt == "text":
-        from studio.erd.text import to_text
-
         return to_text(diagram)
     raise StudioError(f"ERD format {fmt!r} is unknown: choose one of {', '.join(FORMATS)}")
 
@@ -96,8 +92,6 @@ def domain_edges(domains: tuple[Domain, ...], relationships: list[Relationship])
 
 
 def overview_dot(catalog: Catalog, options: Options | None = None, domains=None) -> str:
-    from studio.erd.overview import overview_dot as draw
-
     options = options or Options()
     domains = domains if domains is not None else compute_domains(catalog, options)
     return draw(domains, domain_edges(domains, all_relationships(catalog, options.implied)))
@@ -111,15 +105,12 @@ def render_overview(catalog: Catalog, fmt: str, options: Options | None = None, 
     options = options or Options()
     domains = domains if domains is not None else compute_domains(catalog, options)
     if fmt == "text":
-        from studio.erd.text import overview_text
-
         return overview_text(domains, domain_edges(domains, all_relationships(catalog, options.implied)))
     if fmt not in OVERVIEW_FORMATS:
         raise StudioError(f"the domain overview is drawn as {', '.join(OVERVIEW_FORMATS)}, not {fmt}")
     dot = overview_dot(catalog, options, domains)
     if fmt == "dot":
         return dot
-    from studio.erd.layout import render as layout
 
     out = layout(dot, fmt, what=f"the overview of {len(domains):,} domains")
     return out.decode("utf-8") if fmt == "svg" else out
@@ -146,12 +137,8 @@ def require_table(catalog: Catalog, name: str) -> str:
 
 def svg_targets(diagram: Diagram) -> dict[str, str]:
     """SVG node id -> what a click on it selects ("table:<schema.table>")."""
-    from studio.erd.dot import svg_id
-
     return {svg_id(i): f"table:{t.qualified}" for i, t in enumerate(diagram.tables)}
 
 
 def overview_targets(domains) -> dict[str, str]:
-    from studio.erd.dot import svg_id
-
     return {svg_id(i, "d"): f"domain:{d.name}" for i, d in enumerate(domains)}

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections import defaultdict, deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
+from analyzers.context import Context
 from studio.catalog import Catalog, Table
 from studio.erd.domains import LOOKUP_COLUMNS, Domain, find_domains
 from studio.erd.options import Options
+from studio.errors import StudioError
 
 DIAGRAM_KINDS = ("table", "partitioned_table", "foreign_table")
 VIEW_KINDS = ("view", "materialized_view")
@@ -131,8 +133,6 @@ def all_relationships(catalog: Catalog, implied: bool = True) -> list[Relationsh
             seen.add(key)
             out.append(_relationship(table, fk.columns, ref, fk.ref_columns, True, uniques, fk.name))
     if implied:
-        from analyzers.context import Context
-
         for i in Context(catalog).implied_foreign_keys:
             table = catalog.table(i.table)
             if table is None:
@@ -202,8 +202,6 @@ def _other_columns(table: Table) -> int:
 
 
 def _unscoped(options: Options) -> Options:
-    from dataclasses import replace
-
     return replace(options, focus=None, domain=None, tables=())
 
 
@@ -229,8 +227,6 @@ def _rank(severity: str) -> int:
 
 def build(catalog: Catalog, options: Options | None = None, findings=None, domains=None) -> Diagram:
     """The tables and relationships the options select, with the findings' marks."""
-    from studio.errors import StudioError
-
     options = options or Options()
     tables = drawable_tables(catalog, options)
     names = {t.qualified for t in tables}

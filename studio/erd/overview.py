@@ -21,6 +21,7 @@ import re
 import numpy as np
 
 from studio.erd.domains import UNLINKED, Domain
+from studio.erd.dot import svg_id
 from studio.erd.escape import dot_string, html
 from studio.erd.layout import TIMEOUT_SECONDS, has_dot, run_graphviz
 
@@ -60,8 +61,6 @@ def node_label(domain: Domain) -> str:
 
 
 def _nodes(domains) -> list[str]:
-    from studio.erd.dot import svg_id
-
     return [f'  d{i} [id="{svg_id(i, "d")}", label={node_label(d)}];' for i, d in enumerate(domains)]
 
 

@@ -12,6 +12,10 @@ from pathlib import Path
 
 from studio.catalog import Catalog
 from studio.db import redact
+from studio.errors import SourceError
+from studio.sources import ddl as ddl_source
+from studio.sources import demo as demo_source
+from studio.sources import postgres
 
 
 @dataclass
@@ -48,21 +52,14 @@ def open_source(
     *, dsn: str | None = None, ddl: str | Path | None = None, demo: bool = False, schemas=None
 ) -> Source:
     """Load exactly one of a live database, a DDL file or the demo."""
-    from studio.errors import SourceError
-
     chosen = [x for x in (dsn, ddl, demo or None) if x]
     if len(chosen) != 1:
         raise SourceError("choose exactly one source: --dsn URL, --ddl FILE or --demo")
     if dsn:
-        from studio.sources import postgres
-
         catalog = postgres.introspect(dsn, schemas=schemas)
         return Source("dsn", redact(dsn), catalog, url=dsn, notes=list(catalog.notes))
     if ddl:
-        from studio.sources import ddl as ddl_source
-
         return file_source(ddl_source.load_file(Path(ddl), schemas=schemas))
-    from studio.sources import demo as demo_source
 
     loaded = demo_source.load(schemas=schemas)
     return Source("demo", "demo", loaded.catalog, url=loaded.url, notes=list(loaded.catalog.notes))

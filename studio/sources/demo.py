@@ -18,7 +18,7 @@ import psycopg
 from studio import demo
 from studio.catalog import Catalog
 from studio.errors import SourceError
-from studio.sources import embedded
+from studio.sources import embedded, postgres
 from studio.sql import ident
 
 
@@ -116,8 +116,6 @@ def scratch_copy(prefix: str = "democopy") -> Iterator[str]:
 
 def load(*, schemas: Sequence[str] | None = None) -> Loaded:
     """The demo database (built on first use) and its catalog."""
-    from studio.sources import postgres
-
     name = ensure_database()
     url = embedded.admin_url(name)
     return Loaded(database=name, url=url, catalog=postgres.introspect(url, schemas=schemas))

@@ -12,16 +12,15 @@ import dataclasses
 import streamlit as st
 
 from studio import blueprints
+from studio.blueprints.preview import catalog_of
 from studio.design.decisions import BlueprintUse, Decisions
+from studio.erd import Options, build, render
 
 DECISIONS_KEY = "decisions"
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _preview_dot(sql: str) -> str:
-    from studio.blueprints.preview import catalog_of
-    from studio.erd import Options, build, render
-
     catalog = catalog_of(sql)
     return render(build(catalog, Options(columns="keys", legend=False), None), "dot")
 

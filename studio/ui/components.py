@@ -10,9 +10,11 @@ import contextlib
 import logging
 import re
 
+import pandas as pd
 import streamlit as st
 
 from studio.errors import StudioError
+from studio.summary import note_counts, note_rows
 
 log = logging.getLogger("studio.ui")
 
@@ -62,8 +64,6 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 
 def notes_banner(notes, failures=()) -> None:
     """Above a page: how many notes the source left and how many statements PostgreSQL rejected, always shown."""
-    from studio.summary import note_counts
-
     if not notes:
         return
     counts = ", ".join(f"{n} {level}" for level, n in note_counts(notes).items())
@@ -77,15 +77,12 @@ def notes_banner(notes, failures=()) -> None:
 
 def notes_panel(notes, *, expanded: bool = False) -> None:
     """The source's notes (skipped, approximated, refused), per object and line, with level counts."""
-    from studio.summary import note_counts, note_rows
-
     if not notes:
         return
     counts = note_counts(notes)
     label = "Loading notes: " + ", ".join(f"{n} {level}" for level, n in counts.items())
     with st.expander(label, expanded=expanded, icon=":material/sticky_note_2:"):
         st.caption("What the source skipped, approximated or could not read, object by object.")
-        import pandas as pd
 
         frame = pd.DataFrame(note_rows(notes), columns=["level", "line", "object", "message"])
         frame = frame.astype({"line": "Int64"})

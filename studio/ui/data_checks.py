@@ -12,6 +12,7 @@ import streamlit as st
 from analyzers.data import DataOptions, with_data
 from analyzers.engine import Report
 from studio.data import job as data_job
+from studio.data.profile import profile
 from studio.ui import state
 
 JOB_KEY = "source.data.job"  # source-scoped: loading another schema forgets the run
@@ -79,8 +80,6 @@ def _progress_fragment() -> None:
 
 def profile_section(source) -> None:
     """Row counts (exact or estimated, and which) and per-column statistics, on request."""
-    from studio.data.profile import profile
-
     st.subheader("Row profile")
     if not source.url:
         st.caption("This source has no rows to profile.")

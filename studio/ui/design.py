@@ -7,8 +7,13 @@ import dataclasses
 
 import streamlit as st
 
+from studio import blueprints
 from studio.catalog import Catalog, Table
+from studio.design.blueprints import blueprint_tenancy
 from studio.design.decisions import TIME_TYPES, BlueprintUse, Decisions
+from studio.design.scope import tenant_scope
+from studio.design.tenancy import TEMPLATE_SCHEMA
+from studio.errors import ConfigError
 
 KEY = "decisions"  # st.session_state["decisions"]: read by other pages and the workshop
 
@@ -80,10 +85,6 @@ def keep_blueprints(current: Decisions, kept: list[str]) -> Decisions:
 
 def gallery_tenancy(catalog: Catalog, current: Decisions) -> str:
     """The blueprint tenancy the design implies: the gallery's default."""
-    from studio.design.blueprints import blueprint_tenancy
-    from studio.design.scope import tenant_scope
-    from studio.errors import ConfigError
-
     column = current.tenancy.tenant_column
     if current.tenancy.model is None:
         return "rls" if any(t.column(column) is not None for t in catalog.stored_tables) else "none"
@@ -96,8 +97,6 @@ def gallery_tenancy(catalog: Catalog, current: Decisions) -> str:
 
 def gallery_schema(current: Decisions) -> str | None:
     """Schema-per-tenant puts blueprints in the template (each tenant gets a copy); otherwise their own schema."""
-    from studio.design.tenancy import TEMPLATE_SCHEMA
-
     return TEMPLATE_SCHEMA if current.tenancy.model == "schema-per-tenant" else None
 
 
@@ -105,8 +104,6 @@ def follow_gallery_defaults(tenancy: str, schema: str | None) -> None:
     """The gallery's tenancy and schema fields keep their value once drawn (a default passed later
     is ignored); when the design's tenancy model changes their defaults, set them through session
     state, the one way a drawn widget takes a new value."""
-    from studio import blueprints
-
     defaults = (tenancy, schema)
     if st.session_state.get("design.gallery_defaults") not in (None, defaults):
         for info in blueprints.list_blueprints():

@@ -11,8 +11,10 @@ import pandas as pd
 import streamlit as st
 
 from studio.errors import StudioError
+from studio.migrate.export import build_export
 from studio.migrate.phases import render
 from studio.migrate.plan import PHASES, Plan
+from studio.migrate.readme import quarantine_figures
 from studio.ui.components import md, plural
 
 RESULT_KEY = "export_result"  # (signature, Export) of the last build in this session
@@ -48,8 +50,6 @@ def signature(generation: int, accepted, decisions) -> str:
 
 def build(source, accepted, decisions, run_verify: bool):
     """Build (and verify) the bundle behind st.status with a progress bar."""
-    from studio.migrate.export import build_export
-
     with st.status("Building the bundle" + (" and verifying it on a scratch copy" if run_verify else ""), expanded=True) as status:
         bar = st.progress(0.0)
         line = st.empty()
@@ -102,8 +102,6 @@ def show_plan(plan: Plan) -> None:
 
 def show_quarantine(plan, result) -> None:
     """First of all: how many rows each step moved to the quarantine on the scratch copy."""
-    from studio.migrate.readme import quarantine_figures
-
     if result is None:
         return
     figures = quarantine_figures(plan, result)

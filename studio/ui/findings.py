@@ -10,8 +10,10 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import streamlit as st
+
 from analyzers.engine import AnalysisConfig, Report, Suppression, analyze
-from analyzers.registry import CATEGORIES, SEVERITIES, Finding
+from analyzers.registry import CATEGORIES, SEVERITIES, SEVERITY_RANK, Finding
 from studio.catalog import Catalog, Table
 
 SUPPRESSIONS_KEY = "source.findings.suppressions"  # source-scoped: a new source starts with none
@@ -97,8 +99,6 @@ def group(findings: Sequence[Finding], by: str) -> list[tuple[str, list[Finding]
 
 def top_problems(findings: Sequence[Finding], limit: int = 5) -> list[tuple[str, str, int, int]]:
     """The rules that fire most, worst first: (rule, severity, findings, tables affected)."""
-    from analyzers.registry import SEVERITY_RANK
-
     by_rule: dict[str, list[Finding]] = {}
     for finding in findings:
         by_rule.setdefault(finding.rule, []).append(finding)
@@ -223,8 +223,6 @@ def cached_report(catalog: Catalog, suppressions: Sequence[Suppression] = ()) ->
 
 
 def _make_cached():
-    import streamlit as st
-
     @st.cache_data(hash_funcs={Catalog: hash}, show_spinner="Analyzing the schema…", max_entries=32)
     def cached(catalog: Catalog, suppressions: tuple[Suppression, ...]) -> Report:
         return run(catalog, suppressions)
@@ -236,12 +234,8 @@ _cached_run = _make_cached()
 
 
 def session_suppressions() -> list[Suppression]:
-    import streamlit as st
-
     return list(st.session_state.get(SUPPRESSIONS_KEY, []))
 
 
 def set_session_suppressions(suppressions: Sequence[Suppression]) -> None:
-    import streamlit as st
-
     st.session_state[SUPPRESSIONS_KEY] = list(suppressions)

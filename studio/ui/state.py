@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from pathlib import PurePath
 
 import streamlit as st
 
 from studio.catalog import Catalog
-from studio.sources import Source
+from studio.sources import Source, ddl, embedded, file_source, open_source
+from studio.ui.components import show_error
 
 SOURCE_KEY = "studio.source"
 GENERATION_KEY = "studio.source_generation"
@@ -55,8 +57,6 @@ def replace(source: Source) -> None:
 
 @st.cache_resource(show_spinner=False)
 def demo_source() -> Source:
-    from studio.sources import open_source
-
     return open_source(demo=True)
 
 
@@ -66,16 +66,12 @@ def _release(source: Source) -> None:
 
 @st.cache_resource(show_spinner=False, max_entries=UPLOAD_CACHE_ENTRIES, on_release=_release)
 def _uploaded(name: str, digest: str, _data: bytes) -> Source:
-    from studio.sources import ddl, file_source
-
     return file_source(ddl.load_text(ddl.decode(_data, name), filename=name))
 
 
 @st.cache_resource(show_spinner=False)
 def housekeeping() -> None:
     """Once per studio process: drop sandboxes that studios which died left behind."""
-    from studio.sources import embedded
-
     try:
         dropped = embedded.sweep_stale()
     except Exception:  # housekeeping must never stop the studio from opening
@@ -86,22 +82,16 @@ def housekeeping() -> None:
 
 
 def upload_limit_mb() -> int:
-    from studio.sources import ddl
-
     return max(1, ddl.max_bytes() // (1024 * 1024))
 
 
 def uploaded_source(name: str, data: bytes) -> Source:
     """A Source for an uploaded DDL file, loaded into a sandbox database (once per content)."""
-    from pathlib import PurePath
-
     safe_name = PurePath(name.replace("\\", "/")).name or "upload.sql"
     return _uploaded(safe_name, hashlib.sha256(data).hexdigest(), data)
 
 
 def live_source(url: str) -> Source:
-    from studio.sources import open_source
-
     return open_source(dsn=url)
 
 
@@ -110,7 +100,6 @@ def ensure_default_source() -> None:
     if current() is not None or st.session_state.get(DEMO_TRIED_KEY):
         return
     housekeeping()
-    from studio.ui.components import show_error
 
     slot = st.empty()
     with slot.status("Loading the demo schema into the embedded PostgreSQL…", expanded=False) as status:

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from studio.catalog import Catalog
+from studio.design.decisions import Decisions, parse
 from studio.errors import StudioError
 
 Content = dict[str, Any]
@@ -53,13 +55,9 @@ class Workspace:
         return self.content.get("items", {})
 
     def catalog(self):
-        from studio.catalog import Catalog
-
         return Catalog.from_json(self.catalog_json)
 
     def decisions(self):
-        from studio.design.decisions import Decisions, parse
-
         text = self.decisions_toml
         return parse(text, f"workspace {self.name}") if text.strip() else Decisions()
 

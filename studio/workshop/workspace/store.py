@@ -29,6 +29,8 @@ from psycopg.types.json import Jsonb
 
 from studio.db import redact
 from studio.errors import ConfigError
+from studio.sources import embedded
+from studio.sql import ident
 from studio.workshop.workspace.model import (
     Changes,
     Conflict,
@@ -69,13 +71,9 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 def _embedded_url() -> str:
-    from studio.sources import embedded
-
     with embedded.connect() as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (EMBEDDED_DATABASE,)).fetchone()
         if not exists:
-            from studio.sql import ident
-
             # another studio process may create it first
             with contextlib.suppress(psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
                 conn.execute(f"CREATE DATABASE {ident(EMBEDDED_DATABASE)}")

@@ -48,3 +48,30 @@ def test_timestamp_to_timestamptz_at_utc_keeps_the_table_and_its_values(scratch_
         conn.execute("COMMIT")
         assert _relfilenode(conn, "events") == before, "and the down keeps it too"
         assert conn.execute("SELECT id, occurred_at::text FROM events ORDER BY id").fetchall() == values
+
+
+MANY_TYPES = """
+CREATE TABLE invoices (id bigint PRIMARY KEY, amount float8 NOT NULL, tax float8, issued_at timestamp(0),
+                       payload json, note varchar(20));
+INSERT INTO invoices SELECT g, g * 1.25, g * 0.2, timestamp '2026-01-01' + g * interval '1 day', '{"a": 1}', 'n'
+FROM generate_series(1, 300) AS g;
+"""
+
+
+def test_the_rewrites_of_one_table_are_one_statement_and_one_rewrite(scratch_db):
+    scratch_db.execute(MANY_TYPES)
+    catalog = scratch_db.catalog()
+    plan = build_plan(catalog, analyze(catalog).findings, "all")
+    rewrites = [s for s in plan.steps if s.name.startswith("change_type") and "not rewritten" not in s.lock]
+    assert len(rewrites) == 1, [s.title for s in rewrites]
+    step = rewrites[0]
+    assert len(step.fixes) >= 3, step.fixes  # float8 amount and tax, timestamp(0), json at least
+    assert step.up[0].count("ALTER COLUMN") == len(step.fixes) and step.up[0].count("ALTER TABLE") == 1
+    with psycopg.connect(embedded.admin_url(scratch_db.name), autocommit=True) as conn:
+        before = conn.execute("SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM invoices AS t").fetchone()[0]
+        node = _relfilenode(conn, "invoices")
+        conn.execute(step.up[0])
+        assert _relfilenode(conn, "invoices") != node, "it rewrites (once), as the step says"
+        conn.execute(step.down[0])
+        after = conn.execute("SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM invoices AS t").fetchone()[0]
+    assert after == before, "the down gives every row back as it was"

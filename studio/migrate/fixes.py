@@ -186,6 +186,35 @@ def _translate_fix(catalog: Catalog, finding: Finding, sqls: list[str]) -> list[
     return _keys_before_their_references(steps)
 
 
+def merged_rewrites(steps: list[Step]) -> list[Step]:
+    """The type changes of one table that rewrite it, as one ALTER TABLE (one rewrite under one lock instead of one
+    per column); its down reverses them in one statement too. Each keeps its findings."""
+    out: list[Step] = []
+    first: dict[str, int] = {}
+    for step in steps:
+        rewrite = step.name.startswith("change_type") and step.lock == ACCESS_EXCLUSIVE and len(step.up) == 1
+        table = step.tables[0] if step.tables else None
+        if not rewrite or table is None:
+            out.append(step)
+            continue
+        if table not in first:
+            first[table] = len(out)
+            out.append(step)
+            continue
+        into = out[first[table]]
+        prefix = re.match(r"ALTER TABLE (?:ONLY )?.+? (?=ALTER COLUMN)", into.up[0]).group(0)
+        up = [_action(s, prefix) for s in (into.up[0], step.up[0])]
+        down = [_action(s, prefix) for s in (step.down[0], into.down[0])]
+        out[first[table]] = dataclasses.replace(
+            into, up=(f"{prefix}{up[0]},\n    {up[1]};",), down=(f"{prefix}{down[0]},\n    {down[1]};",),
+            title=f"change types on {table} (one rewrite)", fixes=into.fixes + step.fixes)
+    return out
+
+
+def _action(statement: str, prefix: str) -> str:
+    return statement.removeprefix(prefix).rstrip().rstrip(";")
+
+
 def _at_utc(step: Step) -> Step:
     """A timestamp <-> timestamptz change with the session at UTC: PostgreSQL 12+ keeps the table (no rewrite; the
     column's indexes are rebuilt), and its down converts back the same way."""

@@ -146,6 +146,7 @@ def build_plan(catalog, findings=(), accepted: tuple[str, ...] | str = (), decis
         design_notes, notes, touched = diff.plan_design(catalog, decisions, design_builder, today)
     kept = [f for f in findings if not _superseded(f, touched)]
     fixed, left, more = fixes.plan_fixes(catalog, kept, accepted, builder)
+    builder.steps[:] = fixes.merged_rewrites(builder.steps)
     left = list(left) + [Left(f.key, f.rule, f.table, _superseded_reason(f, touched)) for f in findings if f not in kept]
     notes = list(more) + list(notes)
     for step in design_builder.steps:

@@ -30,16 +30,14 @@ def _render(name: str, tenancy: str, schema: str) -> blueprints.Blueprint:
     return blueprints.render(name, tenancy=tenancy, schema=schema)
 
 
-def add_to_design(use: BlueprintUse) -> Decisions:
-    """Append a blueprint use to the session's decisions and return them."""
+def add_to_design(use: BlueprintUse) -> None:
+    """Append a blueprint use to the session's decisions."""
     current = st.session_state.get(DECISIONS_KEY)
     if isinstance(current, list):
         current.append(use)
-        return current
+        return
     decisions = current if isinstance(current, Decisions) else Decisions()
-    decisions = dataclasses.replace(decisions, blueprints=(*decisions.blueprints, use))
-    st.session_state[DECISIONS_KEY] = decisions
-    return decisions
+    st.session_state[DECISIONS_KEY] = dataclasses.replace(decisions, blueprints=(*decisions.blueprints, use))
 
 
 def _attach_choices(catalog) -> list[str]:

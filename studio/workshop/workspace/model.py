@@ -4,7 +4,7 @@ A version's content is one JSON document:
 
     {"name": "...", "decisions": "<design.toml text>", "items": {item key: record}}
 
-An item record is a workshop item's notes and decision (see `studio.workshop.agenda.Record`); the
+An item record is a workshop item's notes and decision (a dict, see `studio.workshop.agenda.record()`); the
 decisions text carries the suppressions with reasons and the accepted fixes. A change names only
 what it touches: `{"items": {key: record or None}}`, `{"decisions": text}`, `{"name": text}`;
 an item set to None is removed.

@@ -23,6 +23,12 @@ TRADEOFFS = (
 
 
 def build(b: Builder) -> None:
+    _catalogue(b)
+    _equipment(b)
+    _subtypes(b)
+
+
+def _catalogue(b: Builder) -> None:
     b.table(
         "equipment_types",
         "A tree of equipment types (vehicle > truck > tractor unit); parent_id NULL marks a root.",
@@ -58,6 +64,9 @@ def build(b: Builder) -> None:
         uniques=[unique("manufacturer_id", "name")],
         fks=[fk("manufacturer_id", "manufacturers"), fk("equipment_type_id", "equipment_types")],
     )
+
+
+def _equipment(b: Builder) -> None:
     b.table(
         "equipment",
         "One serviced unit. `kind` names the subtype table holding its specific attributes.",
@@ -73,6 +82,9 @@ def build(b: Builder) -> None:
         checks=["kind IN ('vehicle', 'machine')"],
         fks=[fk("equipment_model_id", "equipment_models")],
     )
+
+
+def _subtypes(b: Builder) -> None:
     b.table(
         "vehicles",
         "Vehicle-specific details of an equipment unit (table-per-subtype: shares the unit's primary key).",

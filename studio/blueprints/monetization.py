@@ -27,6 +27,13 @@ TRADEOFFS = (
 
 
 def build(b: Builder) -> None:
+    _plans(b)
+    _subscriptions(b)
+    _api_access(b)
+    _usage(b)
+
+
+def _plans(b: Builder) -> None:
     b.table(
         "plans",
         "What a tenant can subscribe to, at a price per billing interval.",
@@ -58,6 +65,9 @@ def build(b: Builder) -> None:
         fks=[fk("plan_id", "plans", on_delete="CASCADE")],
         key=("plan_id", "feature"),
     )
+
+
+def _subscriptions(b: Builder) -> None:
     b.table(
         "subscriptions",
         "A subscription to a plan; current_period is the billing period in progress.",
@@ -91,6 +101,9 @@ def build(b: Builder) -> None:
         fks=[fk("subscription_id", "subscriptions", on_delete="CASCADE")],
         indexes=[("subscription_id", "changed_at")],
     )
+
+
+def _api_access(b: Builder) -> None:
     b.table(
         "api_keys",
         "API credentials. Only a SHA-256 hash of the secret is stored.",
@@ -123,6 +136,9 @@ def build(b: Builder) -> None:
         fks=[fk("api_key_id", "api_keys", on_delete="CASCADE")],
         key=("api_key_id",),
     )
+
+
+def _usage(b: Builder) -> None:
     b.table(
         "usage_events",
         "Metered usage, one row per event; range-partitioned by month with a default partition for stragglers.",

@@ -26,6 +26,11 @@ TRADEOFFS = (
 
 
 def build(b: Builder) -> None:
+    _versions(b)
+    _contents(b)
+
+
+def _versions(b: Builder) -> None:
     b.table(
         "procedures",
         "A repair procedure's identity; its content lives in versions.",
@@ -87,6 +92,9 @@ def build(b: Builder) -> None:
         ],
         fks=[fk("procedure_version_id", "procedure_versions", on_delete="CASCADE"), fk("approver_id", "users")],
     )
+
+
+def _contents(b: Builder) -> None:
     b.table(
         "procedure_steps",
         "The ordered steps of one procedure version.",

@@ -25,6 +25,12 @@ TRADEOFFS = (
 
 
 def build(b: Builder) -> None:
+    _fetching(b)
+    _validation(b)
+    _attribution(b)
+
+
+def _fetching(b: Builder) -> None:
     b.table(
         "licences",
         "Terms under which scraped content may be used.",
@@ -88,6 +94,9 @@ def build(b: Builder) -> None:
         fks=[fk(("fetch_run_id", "source_id"), "fetch_runs", ("id", "source_id"))],
         indexes=[("fetch_run_id", "source_id")],
     )
+
+
+def _validation(b: Builder) -> None:
     b.table(
         "parsed_records",
         "A structured record extracted from a raw document, with a quality score from 0 to 1.",
@@ -155,6 +164,9 @@ def build(b: Builder) -> None:
         ],
         fks=[fk("parsed_record_id", "parsed_records", on_delete="CASCADE")],
     )
+
+
+def _attribution(b: Builder) -> None:
     b.table(
         "attributions",
         "Row-level provenance: which source, fetch run and document a fact came from, and under which licence.",

@@ -155,6 +155,40 @@ def parse(text: str, where: str = "design.toml") -> Decisions:
     unknown = sorted(set(doc) - top)
     if unknown:
         raise ConfigError(f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(top))})")
+    tenancy = _tenancy(doc, where)
+    partitions = [
+        _partition(p, i, where)
+        for i, p in enumerate(
+            _entries(
+                doc,
+                "partition",
+                {"table", "strategy", "column", "interval", "premake", "values", "modulus"},
+                {"table", "strategy", "column"},
+                where,
+            ),
+            1,
+        )
+    ]
+    keys = _table(doc, "keys", {"strategy"}, where)
+    history = [
+        History(h["table"], _choice(h["mode"], HISTORY_MODES, f"history #{i} mode", where))
+        for i, h in enumerate(_entries(doc, "history", {"table", "mode"}, {"table", "mode"}, where), 1)
+    ]
+    blueprints = _blueprints(doc, where)
+    suppressions = _suppressions(doc, where)
+    fixes = _table(doc, "fixes", {"accept"}, where)
+    return Decisions(
+        tenancy=tenancy,
+        partitions=tuple(partitions),
+        key_strategy=_choice(keys.get("strategy", "keep"), KEY_STRATEGIES, "keys.strategy", where),
+        history=tuple(history),
+        blueprints=blueprints,
+        suppressions=suppressions,
+        accepted_fixes=tuple(fixes.get("accept", ())),
+    )
+
+
+def _tenancy(doc: dict, where: str) -> Tenancy:
     t = _table(
         doc,
         "tenancy",
@@ -164,7 +198,7 @@ def parse(text: str, where: str = "design.toml") -> Decisions:
     model = t.get("model")
     if model is not None:
         _choice(model, TENANCY_MODELS, "tenancy.model", where)
-    tenancy = Tenancy(
+    return Tenancy(
         model=model,
         tenant_table=t.get("tenant_table"),
         tenant_column=t.get("tenant_column", "tenant_id"),
@@ -172,67 +206,51 @@ def parse(text: str, where: str = "design.toml") -> Decisions:
         tenant_tables=tuple(t.get("tenant_tables", ())),
         dedicated_tenants=tuple(str(x) for x in t.get("dedicated_tenants", ())),
     )
-    partitions = []
-    for i, p in enumerate(
-        _entries(
-            doc,
-            "partition",
-            {"table", "strategy", "column", "interval", "premake", "values", "modulus"},
-            {"table", "strategy", "column"},
-            where,
-        ),
-        1,
-    ):
-        strategy = _choice(p["strategy"], PARTITION_STRATEGIES, f"partition #{i} strategy", where)
-        if strategy == "range":
-            _choice(p.get("interval", "month"), INTERVALS, f"partition #{i} interval", where)
-        if strategy == "list" and not p.get("values"):
-            raise ConfigError(f"{where}: [[partition]] #{i} ({p['table']}): a list partition needs values = [...]")
-        if strategy == "hash" and not (isinstance(p.get("modulus"), int) and p["modulus"] >= 2):
-            raise ConfigError(f"{where}: [[partition]] #{i} ({p['table']}): a hash partition needs modulus = 2 or more")
-        if strategy != "range" and "interval" in p:
-            raise ConfigError(f"{where}: [[partition]] #{i} ({p['table']}): interval applies to range partitioning only")
-        premake = p.get("premake", 3)
-        if not isinstance(premake, int) or not 0 <= premake <= 120:
-            raise ConfigError(f"{where}: [[partition]] #{i}: premake must be an integer from 0 to 120")
-        partitions.append(
-            Partition(
-                table=p["table"],
-                strategy=strategy,
-                column=p["column"],
-                interval=p.get("interval", "month") if strategy == "range" else None,
-                premake=premake,
-                values=tuple(p.get("values", ())),
-                modulus=p.get("modulus"),
-            )
-        )
-    keys = _table(doc, "keys", {"strategy"}, where)
-    history = [
-        History(h["table"], _choice(h["mode"], HISTORY_MODES, f"history #{i} mode", where))
-        for i, h in enumerate(_entries(doc, "history", {"table", "mode"}, {"table", "mode"}, where), 1)
-    ]
-    blueprints = []
+
+
+def _partition(p: dict, i: int, where: str) -> Partition:
+    """The `i`th [[partition]] entry, its strategy's own settings checked."""
+    strategy = _choice(p["strategy"], PARTITION_STRATEGIES, f"partition #{i} strategy", where)
+    if strategy == "range":
+        _choice(p.get("interval", "month"), INTERVALS, f"partition #{i} interval", where)
+    if strategy == "list" and not p.get("values"):
+        raise ConfigError(f"{where}: [[partition]] #{i} ({p['table']}): a list partition needs values = [...]")
+    if strategy == "hash" and not (isinstance(p.get("modulus"), int) and p["modulus"] >= 2):
+        raise ConfigError(f"{where}: [[partition]] #{i} ({p['table']}): a hash partition needs modulus = 2 or more")
+    if strategy != "range" and "interval" in p:
+        raise ConfigError(f"{where}: [[partition]] #{i} ({p['table']}): interval applies to range partitioning only")
+    premake = p.get("premake", 3)
+    if not isinstance(premake, int) or not 0 <= premake <= 120:
+        raise ConfigError(f"{where}: [[partition]] #{i}: premake must be an integer from 0 to 120")
+    return Partition(
+        table=p["table"],
+        strategy=strategy,
+        column=p["column"],
+        interval=p.get("interval", "month") if strategy == "range" else None,
+        premake=premake,
+        values=tuple(p.get("values", ())),
+        modulus=p.get("modulus"),
+    )
+
+
+def _blueprints(doc: dict, where: str) -> tuple[BlueprintUse, ...]:
+    uses = []
     for b in doc.get("blueprint", []):
         if not isinstance(b, dict) or "name" not in b:
             raise ConfigError(f"{where}: every [[blueprint]] needs a name")
-        blueprints.append(BlueprintUse(b["name"], tuple(sorted((k, v) for k, v in b.items() if k != "name"))))
-    suppressions = [
+        uses.append(BlueprintUse(b["name"], tuple(sorted((k, v) for k, v in b.items() if k != "name"))))
+    return tuple(uses)
+
+
+def _suppressions(doc: dict, where: str) -> tuple[Suppressed, ...]:
+    suppressions = tuple(
         Suppressed(s["rule"], s["object"], s["reason"])
         for s in _entries(doc, "suppress", {"rule", "object", "reason"}, {"rule", "object", "reason"}, where)
-    ]
+    )
     for s in suppressions:
         if not str(s.reason).strip():
             raise ConfigError(f"{where}: the suppression of {s.rule} on {s.object} needs a reason")
-    fixes = _table(doc, "fixes", {"accept"}, where)
-    return Decisions(
-        tenancy=tenancy,
-        partitions=tuple(partitions),
-        key_strategy=_choice(keys.get("strategy", "keep"), KEY_STRATEGIES, "keys.strategy", where),
-        history=tuple(history),
-        blueprints=tuple(blueprints),
-        suppressions=tuple(suppressions),
-        accepted_fixes=tuple(fixes.get("accept", ())),
-    )
+    return suppressions
 
 
 def load(path: str | Path) -> Decisions:

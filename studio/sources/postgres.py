@@ -234,7 +234,35 @@ def _read_all(
 def _assemble(
     rows: dict[str, list[tuple]], index_definitions, *, database: str, server_version: str, source: str
 ) -> Catalog:
-    notes: list[Note] = []
+    notes: list[Note] = []  # tables' first, then sequences'
+    tables = _tables(rows, index_definitions, notes)
+    sequences = _sequences(rows["sequences"], notes)
+    return Catalog(
+        tables=_roll_up_partitions(tables),
+        schemas=tuple(Schema(n, c) for n, c in rows["schemas"]),
+        enums=tuple(EnumType(s, n, tuple(labels)) for s, n, labels in rows["enums"]),
+        domains=tuple(
+            Domain(s, n, base, nullable, default, tuple(checks))
+            for s, n, base, nullable, default, checks in rows["domains"]
+        ),
+        sequences=tuple(sequences),
+        functions=tuple(
+            Function(
+                s, n, args, returns, lang, _FUNCTION_KIND.get(kind, "function"), secdef, tuple(cfg), body
+            )
+            for s, n, args, returns, lang, kind, secdef, cfg, body in rows["functions"]
+        ),
+        extensions=tuple(r[0] for r in rows["extensions"]),
+        notes=tuple(notes),
+        source=source,
+        server_version=server_version,
+        database=database,
+    )
+
+
+def _tables(rows: dict[str, list[tuple]], index_definitions, notes: list[Note]) -> list[Table]:
+    """Every relation with its columns, constraints, indexes, triggers and policies; a note for each
+    one the user cannot read."""
     columns, attributes = _columns(rows["columns"], _type_resolver(rows["types"]), rows["column_sequences"])
     constraints = _constraints(rows["constraints"], attributes)
     indexes = _indexes(rows["indexes"], attributes, rows["opclasses"], index_definitions)
@@ -284,9 +312,12 @@ def _assemble(
                 view_definition=view_def,
             )
         )
+    return tables
 
+
+def _sequences(rows: list[tuple], notes: list[Note]) -> list[SequenceInfo]:
     sequences = []
-    for schema, name, data_type, max_value, readable, last_value, owned_by in rows["sequences"]:
+    for schema, name, data_type, max_value, readable, last_value, owned_by in rows:
         if not readable:
             notes.append(
                 Note(
@@ -296,28 +327,7 @@ def _assemble(
                 )
             )
         sequences.append(SequenceInfo(schema, name, data_type, last_value, max_value, owned_by))
-
-    return Catalog(
-        tables=_roll_up_partitions(tables),
-        schemas=tuple(Schema(n, c) for n, c in rows["schemas"]),
-        enums=tuple(EnumType(s, n, tuple(labels)) for s, n, labels in rows["enums"]),
-        domains=tuple(
-            Domain(s, n, base, nullable, default, tuple(checks))
-            for s, n, base, nullable, default, checks in rows["domains"]
-        ),
-        sequences=tuple(sequences),
-        functions=tuple(
-            Function(
-                s, n, args, returns, lang, _FUNCTION_KIND.get(kind, "function"), secdef, tuple(cfg), body
-            )
-            for s, n, args, returns, lang, kind, secdef, cfg, body in rows["functions"]
-        ),
-        extensions=tuple(r[0] for r in rows["extensions"]),
-        notes=tuple(notes),
-        source=source,
-        server_version=server_version,
-        database=database,
-    )
+    return sequences
 
 
 def _group(rows: list[tuple], make) -> dict[int, tuple]:

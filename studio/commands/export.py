@@ -23,6 +23,9 @@ def add_parser(sub) -> None:
     parser.add_argument("--no-verify", action="store_true", help="skip verification (stated in the bundle README)")
     parser.add_argument("--max-quarantine", type=int, metavar="N",
                         help="fail (exit 1, no bundle) when the ups move more than N rows to the quarantine on the scratch copy")
+    parser.add_argument("--strict", action="store_true",
+                        help="all or nothing: no bundle when any step fails verification (default: a fix whose step "
+                             "fails is taken out, left to a person with the error, and the rest verified again)")
     parser.add_argument("-o", "--output", metavar="FILE", required=True, help="the bundle.zip to write")
     parser.set_defaults(run=run)
 
@@ -44,7 +47,8 @@ def run(args) -> int:
     source = open_from_args(args)
     verify_source = {"demo": True} if args.demo else {"ddl": args.ddl} if args.ddl else {"dsn": args.dsn}
     export = build_export(source, accepted=accepted, decisions=decisions, decisions_toml=toml_text,
-                          run_verify=not args.no_verify, workspace=workspace, verify_source=verify_source)
+                          run_verify=not args.no_verify, workspace=workspace, verify_source=verify_source,
+                          strict=args.strict)
     if export.verified is not None:
         sys.stderr.write(export.verified.text())
         if not export.verified.ok:
@@ -57,6 +61,9 @@ def run(args) -> int:
                   f"--max-quarantine {args.max_quarantine}; {args.output} was not written. By step: "
                   + "; ".join(f"{stem}: {n}" for stem, _, n in worst[:5]), file=sys.stderr)
             return 1
+    for item in export.plan.left:
+        if "failed on the scratch copy" in item.reason or "the finding remained" in item.reason:
+            print(f"schema-studio export: taken out, left to a person: {item.key}: {item.reason}", file=sys.stderr)
     Path(args.output).write_bytes(export.data)
     print(f"wrote {args.output}: {len(export.plan.steps)} steps, {len(export.plan.fixed)} findings fixed, "
           f"{len(export.plan.left)} left{'' if export.verified else ' (NOT verified)'}", file=sys.stderr)

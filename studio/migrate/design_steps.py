@@ -556,9 +556,10 @@ class DesignPlanner:
             inherited = {(f.columns, f.ref_table) for t in (parent, self.target.table(old.partition_of or "")) if t
                          for f in t.foreign_keys}
         for op in ops:
-            if inherited and any((k.columns, k.ref_table) in inherited for k in (op.before, op.after) if k is not None):
-                continue
             if op.concern != "constraints" or op.name in {c.name for c in old.checks} | {c.name for c in table.checks}:
+                continue
+            if inherited and any((getattr(k, "columns", None), getattr(k, "ref_table", None)) in inherited
+                                 for k in (op.before, op.after) if k is not None):
                 continue
             kind = "primary key" if op.name == "primary_key" else "foreign key" if op.name in {f.name for f in old.foreign_keys} | {
                 f.name for f in table.foreign_keys} else "unique"

@@ -45,8 +45,15 @@ def _erd(catalog: Catalog, fmt: str, findings=None) -> str | bytes:
         return f"<!-- SVG not rendered: {exc} -->\n" if fmt == "svg" else ""
 
 
+MAX_REPLANS = 12  # each takes at least one finding out; a bundle needing more is not worth guessing at
+
+
 def build_export(source, *, accepted="all", decisions=None, decisions_toml: str = "", run_verify: bool = True,
-                 workspace=None, verify_source: dict | None = None, progress: Callable[[str, float], None] | None = None) -> Export:
+                 workspace=None, verify_source: dict | None = None, progress: Callable[[str, float], None] | None = None,
+                 strict: bool = False, left_out: dict[str, str] | None = None, replans: int = 0) -> Export:
+    """The bundle. Verified (unless run_verify is off); a fix whose step fails on the scratch copy, or that runs
+    without clearing its finding, is taken out and left to a person with PostgreSQL's error, and the rest is planned
+    and verified again (`strict`: all or nothing, the failed verification is the result)."""
     from analyzers import families  # noqa: F401
 
     say = progress or (lambda message, share: None)
@@ -56,7 +63,7 @@ def build_export(source, *, accepted="all", decisions=None, decisions_toml: str 
     if decisions is not None and decisions.accepted_fixes and accepted in (None, "none", ()):
         accepted = decisions.accepted_fixes
     say("planning the migration", 0.02)
-    plan = build_plan(catalog, report.findings, accepted, decisions)
+    plan = build_plan(catalog, report.findings, accepted, decisions, left_out=left_out)
     scripts = render(plan)
     files: dict[str, str | bytes] = {"plan.json": plan_json(plan)}
     for script in scripts:
@@ -80,14 +87,12 @@ def build_export(source, *, accepted="all", decisions=None, decisions_toml: str 
         first = write_bundle({**files, "README.md": readme(plan, source.label, None, run_verify)})
         verified = verify(first, catalog=catalog, progress=lambda m, s: say(m, 0.05 + 0.9 * s),
                           **(verify_source or _verify_source(source)))
-        not_cleared = _claims_not_cleared(verified, plan)
-        if not_cleared and accepted not in (None, "none", ()):
-            # A fix that runs but does not clear its finding is not claimed: plan without it, verify again.
-            keep = [f.key for f in report.findings if f.key not in not_cleared and f in _accepted(report, accepted)]
-            say("re-planning without fixes that do not clear their findings", 0.5)
-            return _with_left(build_export(source, accepted=tuple(keep) or "none", decisions=decisions, decisions_toml=decisions_toml,
-                                           run_verify=True, workspace=workspace, verify_source=verify_source, progress=progress),
-                              not_cleared, report)
+        failed = {} if strict else {**_failed_fix_steps(verified, plan, scripts), **_claims_not_cleared(verified, plan)}
+        if failed and replans < MAX_REPLANS:
+            say("re-planning without the fixes that failed on the scratch copy", 0.5)
+            return build_export(source, accepted=accepted, decisions=decisions, decisions_toml=decisions_toml,
+                                run_verify=True, workspace=workspace, verify_source=verify_source, progress=progress,
+                                strict=strict, left_out={**(left_out or {}), **failed}, replans=replans + 1)
         target = verified.migrated or catalog
         plan = _with_what_the_rows_said(plan, verified)
         files["plan.json"] = plan_json(plan)
@@ -109,38 +114,27 @@ def _with_what_the_rows_said(plan: Plan, verified: VerifyResult) -> Plan:
     return dataclasses.replace(plan, notes=(*plan.notes, *(f"on the scratch copy: {n}" for n in said)))
 
 
-def _accepted(report, accepted):
-    from studio.migrate.fixes import accepted_findings
-
-    return accepted_findings(report.findings, accepted)
-
-
-def _claims_not_cleared(verified: VerifyResult, plan: Plan) -> list[str]:
+def _claims_not_cleared(verified: VerifyResult, plan: Plan) -> dict[str, str]:
+    """A fix that runs but does not clear its finding is not claimed."""
     check = next((c for c in verified.checks if c.name == "claimed fixes are gone"), None)
     others_ok = all(c.ok for c in verified.checks if c is not check)
     if check is None or check.ok or not others_ok:
-        return []
-    return [k for k in plan.fixed if k in check.detail]
+        return {}
+    return {k: "its fix ran on the scratch copy but the finding remained: left for a person"
+            for k in plan.fixed if k in check.detail}
 
 
-def _with_left(export: Export, not_cleared: list[str], report) -> Export:
-    """Record the dropped claims in the plan and README of the re-planned export."""
-    import dataclasses
-
-    from studio.migrate.plan import Left
-
-    by_key = {f.key: f for f in report.findings}
-    extra = tuple(Left(k, by_key[k].rule, by_key[k].table, "its fix ran on the scratch copy but the finding remained: "
-                       "left for a person") for k in not_cleared)
-    export.plan = dataclasses.replace(export.plan, left=tuple(x for x in export.plan.left if x.key not in not_cleared) + extra)
-    files = dict(export.files)
-    files["plan.json"] = plan_json(export.plan)
-    files["README.md"] = readme(export.plan, files["README.md"].splitlines()[0].removeprefix("# Migration bundle for "),
-                                export.verified, True)
-    export.files = files
-    export.data = write_bundle(files)
-    return export
-
+def _failed_fix_steps(verified: VerifyResult, plan: Plan, scripts) -> dict[str, str]:
+    """The findings of a fix step whose script failed on the scratch copy, with PostgreSQL's error. A failing design
+    step is not taken out (the design is one whole): the failed verification stands."""
+    for check in verified.checks:
+        if check.ok or not check.name.startswith("every ") or " script applies" not in check.name:
+            continue
+        failing = next((s for s in scripts if check.detail.startswith((s.up_name, s.down_name))), None)
+        if failing is None or not failing.step.fixes:
+            return {}
+        return {key: f"its step {failing.stem} failed on the scratch copy: {check.detail}" for key in failing.step.fixes}
+    return {}
 
 def _verify_source(source) -> dict:
     if source.kind == "demo":

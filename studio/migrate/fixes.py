@@ -80,7 +80,8 @@ def statements(fix: str) -> list[str]:
     return out
 
 
-def plan_fixes(catalog: Catalog, findings, accepted, builder: Builder):
+def plan_fixes(catalog: Catalog, findings, accepted, builder: Builder, left_out: dict[str, str] | None = None):
+    """`left_out`: finding keys an earlier verification took out of the plan, with why (left to a person)."""
     fixed: list[str] = []
     left: list[Left] = []
     notes: list[str] = []
@@ -88,6 +89,9 @@ def plan_fixes(catalog: Catalog, findings, accepted, builder: Builder):
         if finding not in accepted_findings(findings, accepted):
             left.append(Left(finding.key, finding.rule, finding.table, "not accepted"))
     for finding in accepted_findings(findings, accepted):
+        if left_out and finding.key in left_out:
+            left.append(Left(finding.key, finding.rule, finding.table, left_out[finding.key]))
+            continue
         sqls = statements(finding.fix)
         if re.match(r"\s*--\s*If\b", finding.fix):
             left.append(Left(finding.key, finding.rule, finding.table, "conditional fix: it needs a person's answer first"))

@@ -129,8 +129,10 @@ def _superseded_reason(finding, touched: dict[str, set[str]]) -> str:
     return "superseded by the design decisions, which change the same object"
 
 
-def build_plan(catalog, findings=(), accepted: tuple[str, ...] | str = (), decisions=None, today=None) -> Plan:
-    """The plan for the accepted findings' fixes ("all", rule ids or finding keys) and a design."""
+def build_plan(catalog, findings=(), accepted: tuple[str, ...] | str = (), decisions=None, today=None,
+               left_out: dict[str, str] | None = None) -> Plan:
+    """The plan for the accepted findings' fixes ("all", rule ids or finding keys) and a design; `left_out` names
+    accepted findings to leave to a person, with why."""
     import datetime as dt
 
     from studio.migrate import diff, fixes
@@ -145,7 +147,7 @@ def build_plan(catalog, findings=(), accepted: tuple[str, ...] | str = (), decis
     if decisions is not None:
         design_notes, notes, touched = diff.plan_design(catalog, decisions, design_builder, today)
     kept = [f for f in findings if not _superseded(f, touched)]
-    fixed, left, more = fixes.plan_fixes(catalog, kept, accepted, builder)
+    fixed, left, more = fixes.plan_fixes(catalog, kept, accepted, builder, left_out)
     builder.steps[:] = fixes.merged_rewrites(builder.steps)
     left = list(left) + [Left(f.key, f.rule, f.table, _superseded_reason(f, touched)) for f in findings if f not in kept]
     notes = list(more) + list(notes)

@@ -51,43 +51,30 @@ _CREATE_INDEX = re.compile(
 )
 
 
-def _balanced(text: str, start: int) -> int:
-    """Index just past the parenthesis closing the one at `start` (quotes respected)."""
-    depth, i, quote = 0, start, ""
-    while i < len(text):
+def _unquoted(text: str, start: int = 0):
+    """(index, character, parenthesis depth after it) of each character outside quotes, from `start`."""
+    depth, quote = 0, ""
+    for i in range(start, len(text)):
         ch = text[i]
         if quote:
             quote = "" if ch == quote else quote
-        elif ch in "'\"":
+            continue
+        if ch in "'\"":
             quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    return len(text)
+            continue
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        yield i, ch, depth
+
+
+def _balanced(text: str, start: int) -> int:
+    """Index just past the parenthesis closing the one at `start` (quotes respected)."""
+    return next((i + 1 for i, ch, depth in _unquoted(text, start) if ch == ")" and depth == 0), len(text))
 
 
 def _split_top(text: str) -> list[str]:
-    parts, depth, current, quote = [], 0, [], ""
-    for ch in text:
-        if quote:
-            quote = "" if ch == quote else quote
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append("".join(current).strip())
-            current = []
-            continue
-        current.append(ch)
-    parts.append("".join(current).strip())
-    return [p for p in parts if p]
+    cuts = [i for i, ch, depth in _unquoted(text) if ch == "," and depth == 0]
+    bounds = zip([-1, *cuts], [*cuts, len(text)], strict=True)
+    return [part for a, b in bounds if (part := text[a + 1:b].strip())]
 
 
 def _unquote(name: str) -> str:

@@ -27,9 +27,11 @@ from studio.erd.model import drawable_tables
 from studio.erd.paths import describe, join_sql, path_diagram, shortest_paths
 from studio.errors import StudioError
 from studio.ui import state
+from studio.ui import workspace as workspaces
 from studio.ui.components import guarded, md, plural, show_error
 from studio.ui.erd_component import erd_viewer, finding_html, heading_html
 from studio.ui.findings import cached_report, session_suppressions
+from studio.workshop.views import VIEW_PARAM, SavedView, saved_views
 
 _HASH = {Catalog: hash, Options: hash}
 PREFIX = "source.erd."  # source-scoped: cleared when another source is loaded
@@ -37,6 +39,7 @@ FOCUS, DEPTH, DOMAIN, SCHEMAS = PREFIX + "focus", PREFIX + "depth", PREFIX + "do
 COLUMNS, CLUSTER, DIRECTION, IMPLIED = PREFIX + "columns", PREFIX + "cluster", PREFIX + "direction", PREFIX + "implied"
 SELECTED, PENDING, URL_READ = PREFIX + "selected", PREFIX + "pending", PREFIX + "url_read"
 POSTER_ANYWAY = PREFIX + "poster_anyway"
+VIEW_TABLES, VIEW_NAME = PREFIX + "view_tables", PREFIX + "view_name"
 VIEW, PATH_FROM, PATH_TO = PREFIX + "view", PREFIX + "path_from", PREFIX + "path_to"
 OVERVIEW, DIAGRAM, PATH = "overview", "diagram", "path"
 NO_TABLE = ""
@@ -129,6 +132,9 @@ def read_url(catalog: Catalog) -> None:
     if st.session_state.get(URL_READ):
         return
     st.session_state[URL_READ] = True
+    if st.query_params.get(VIEW_PARAM):
+        open_saved_view(catalog, st.query_params[VIEW_PARAM])
+        return
     wanted = st.query_params.get("table")
     if not wanted:
         return
@@ -144,6 +150,66 @@ def read_url(catalog: Catalog) -> None:
     st.session_state[FOCUS] = table.qualified
     st.session_state[SELECTED] = table.qualified
     st.session_state[VIEW] = DIAGRAM
+
+
+def open_saved_view(catalog: Catalog, name: str) -> None:
+    """`?ws=<workspace>&view=<name>` opens the view saved in that workspace: its tables and options."""
+    workspace_id = workspaces.active_id()
+    workspace = workspaces.load(workspace_id) if workspace_id else None
+    view = next((v for v in saved_views(workspace.items) if v.name == name), None) if workspace else None
+    if view is None:
+        st.warning(md(f"The link asks for the saved view {name}, which is not in "
+                      + (f"workspace {workspace.name}." if workspace else "an open workspace (the link needs ws=).")),
+                   icon=":material/search_off:")
+        return
+    missing = [t for t in view.tables if catalog.resolve(t) is None]
+    if missing:
+        st.warning(md(f"The saved view {name} names tables not in this schema: {', '.join(missing)}."),
+                   icon=":material/search_off:")
+    kept = tuple(t for t in view.tables if t not in missing)
+    if not kept:
+        return
+    options = SavedView(view.name, kept, view.columns, view.depth, view.cluster).options()
+    st.session_state[VIEW_NAME] = view.name
+    st.session_state[VIEW_TABLES] = options.tables
+    st.session_state[FOCUS] = options.focus or NO_FOCUS
+    st.session_state[DEPTH] = max(1, min(4, options.depth))
+    st.session_state[COLUMNS] = options.columns
+    st.session_state[CLUSTER] = options.cluster
+    st.session_state[VIEW] = DIAGRAM
+
+
+def leave_saved_view() -> None:
+    st.session_state.pop(VIEW_NAME, None)
+    st.session_state.pop(VIEW_TABLES, None)
+    if VIEW_PARAM in st.query_params:
+        del st.query_params[VIEW_PARAM]
+
+
+def save_view_panel(catalog: Catalog, options: Options) -> None:
+    """Keep the tables on show with their options as a named view of the open workspace."""
+    workspace_id = workspaces.active_id()
+    if not workspace_id:
+        return
+    with (st.expander("Save this view in the workspace", icon=":material/bookmark_add:"),
+          st.form(PREFIX + "save_view", border=False)):
+        name = st.text_input("View name", max_chars=80)
+        current = list(options.tables) or ([options.focus] if options.focus else [])
+        names = sorted(t.qualified for t in drawable_tables(catalog, Options()))
+        tables = st.multiselect("Tables", names, default=[t for t in current if t in names])
+        if st.form_submit_button("Save view"):
+            try:
+                view = SavedView(name, tuple(tables), options.columns, options.depth, options.cluster)
+            except ValueError as exc:
+                st.error(md(str(exc)))
+                return
+            workspace = workspaces.load(workspace_id)
+            if workspace is None:
+                return
+            record = view.record(workspaces.author(), workspace.items.get(view.key))
+            if workspaces.autosave(workspace_id, {"items": {view.key: record}}, f"saved ERD view {view.name}"):
+                st.success(md(f"Saved the view {view.name}."))
+                st.markdown(f"[Link to the view {md(view.name)}]({view.link(workspace_id)})")
 
 
 def sync_url() -> None:
@@ -214,6 +280,7 @@ def controls(catalog: Catalog, domains) -> Options:
         implied = more[3].toggle("Implied foreign keys", value=st.session_state.get(IMPLIED, True), key=IMPLIED,
                                  help="`<x>_id` columns without a constraint, drawn dashed.")
     return Options(
+        tables=tuple(st.session_state.get(VIEW_TABLES, ())),
         columns=columns, cluster=cluster, focus=focus or None, depth=depth, schemas=tuple(chosen),
         domain=domain or None, direction=direction, implied=implied,
     )
@@ -373,6 +440,10 @@ def main() -> None:
         domains = domains_of(catalog, st.session_state.get(IMPLIED, True))
     options = controls(catalog, domains)
     sync_url()
+    if st.session_state.get(VIEW_NAME):
+        st.caption(md(f"Saved view {st.session_state[VIEW_NAME]}: {plural(len(options.tables) or 1, 'table')}."))
+        st.button("Leave the saved view", on_click=leave_saved_view, icon=":material/close:")
+    save_view_panel(catalog, options)
     drawn = drawable_tables(catalog, options)
     overview = st.session_state.get(VIEW) == OVERVIEW and options.focus is None and options.domain is None
     path = st.session_state.get(VIEW) == PATH

@@ -7,6 +7,8 @@ Keyboard: Alt+N next item, Alt+P previous item.
 
 from __future__ import annotations
 
+import dataclasses
+
 import streamlit as st
 
 from studio.catalog import Catalog
@@ -16,6 +18,7 @@ from studio.ui import workspace as ui
 from studio.ui.components import guarded, md, plural
 from studio.workshop import adr
 from studio.workshop.agenda import DECISIONS, AgendaItem, build_agenda, is_decided, progress, record
+from studio.workshop.views import saved_views, view_items
 
 ITEM_PARAM, FOCUS_PARAM = "item", "focus"
 SEVERITY_BADGES = {"error": ":red-badge[error]", "warning": ":orange-badge[warning]", "info": ":blue-badge[info]"}
@@ -110,6 +113,17 @@ def item_view(catalog: Catalog, findings, item: AgendaItem) -> None:
 
 
 def erd_focus(catalog: Catalog, findings, item: AgendaItem) -> None:
+    if item.kind == "view":
+        workspace_id = ui.active_id()
+        saved = next((v for v in saved_views(ui.store().get(workspace_id).items) if v.key == item.key), None)
+        if saved is not None:
+            st.markdown(f"[Open the view {md(saved.name)} in the ERD]({saved.link(workspace_id)})")
+            with guarded("Drawing the view"):
+                from studio.erd import build, render
+
+                diagram = build(catalog, dataclasses.replace(saved.options(), legend=False), findings)
+                st.graphviz_chart(render(diagram, "dot"), width="stretch")
+        return
     focus = st.query_params.get(FOCUS_PARAM) or item.table
     table = catalog.resolve(focus) if focus else None
     if table is None:
@@ -205,7 +219,7 @@ def main() -> None:
         decisions = workspace.decisions()
     except Exception:
         decisions = Decisions()
-    agenda = build_agenda(catalog, findings, decisions, recorded=workspace.items)
+    agenda = build_agenda(catalog, findings, decisions, recorded=workspace.items) + view_items(workspace.items)
     if not agenda:
         st.success("Nothing on the agenda: no findings and no open design questions.")
         return

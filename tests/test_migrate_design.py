@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from studio.bundle.manifest import read_bundle
 from studio.catalog import Catalog
 from studio.design.decisions import Decisions, Tenancy
+from studio.workshop.views import SavedView
 from tests.squawk import assert_squawk_passes, bundle_migrations
 
 RLS = Decisions(tenancy=Tenancy(model="rls"))
@@ -21,8 +23,10 @@ def workspace():
 
     with embedded.scratch_database("test") as name:
         store = Store(embedded.admin_url(name))
-        yield store.create("Fleet review", source_kind="demo", source_label="demo", catalog_json=Catalog().to_json(),
-                           author="Ada", decisions=RLS.to_toml())
+        created = store.create("Fleet review", source_kind="demo", source_label="demo",
+                               catalog_json=Catalog().to_json(), author="Ada", decisions=RLS.to_toml())
+        view = SavedView("photos", ("public.work_order_photos", "public.work_orders"), depth=2)
+        yield store.save(created.id, created.head, {"items": {view.key: view.record("Ada")}}, "Ada", "view").workspace
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +56,9 @@ def test_readme_has_the_decisions_and_workspace_files_are_in(rls_export):
     readme = files["README.md"].decode()
     assert "Tenant column added" in readme and "No design decision changes the schema" not in readme
     assert "decision-log.md" in files and "workshop-summary.md" in files
+    assert json.loads(files["erd/views.json"])["views"] == [
+        {"name": "photos", "tables": ["public.work_order_photos", "public.work_orders"], "columns": "keys",
+         "depth": 2, "cluster": "schema"}]
     assert 'model = "rls"' in files["design.toml"].decode()
 
 

@@ -21,6 +21,7 @@ from studio.migrate import build_plan
 from studio.migrate.phases import render
 from studio.migrate.plan import PHASES, Plan
 from studio.migrate.readme import monitoring_sql, readme
+from studio.workshop.views import views_json
 
 
 @dataclass
@@ -81,6 +82,7 @@ def build_export(source, *, accepted="all", decisions=None, decisions_toml: str 
 
         files["decision-log.md"] = adr.decision_log(workspace)
         files["workshop-summary.md"] = adr.workshop_summary(workspace)
+        files["erd/views.json"] = views_json(workspace.items)
     verified = None
     target = catalog
     if run_verify:

@@ -179,6 +179,13 @@ def open_saved_view(catalog: Catalog, name: str) -> None:
     st.session_state[VIEW] = DIAGRAM
 
 
+def linked_workspace_catalog() -> Catalog | None:
+    """A saved view's link opened in a new session shows the schema its workspace was made from."""
+    workspace_id = workspaces.active_id() if st.query_params.get(VIEW_PARAM) else None
+    workspace = workspaces.load(workspace_id) if workspace_id else None
+    return workspace.catalog() if workspace is not None else None
+
+
 def leave_saved_view() -> None:
     st.session_state.pop(VIEW_NAME, None)
     st.session_state.pop(VIEW_TABLES, None)
@@ -430,10 +437,10 @@ def downloads(catalog: Catalog, options: Options, overview: bool, suppressions: 
 def main() -> None:
     st.title("ERD")
     source = state.current()
-    if source is None:
+    catalog = source.catalog if source is not None else linked_workspace_catalog()
+    if catalog is None:
         st.info("No schema is loaded: open the Connect page and load a database, a DDL file or the demo.")
         return
-    catalog = source.catalog
     apply_pending(catalog)
     read_url(catalog)
     with st.spinner("Finding the domains…"):
@@ -500,7 +507,7 @@ def main() -> None:
         else:
             with guarded("Showing the table"):
                 details(catalog, table, suppressions)
-    if source.notes and not overview:
+    if source is not None and source.notes and not overview:
         st.caption(plural(len(source.notes), "loading note") + " on the Overview page.")
 
 

@@ -486,8 +486,8 @@ class DesignPlanner:
         col = ident(column)
         check = temp_name(f"{table.name}_{column}", "not_null")
         cleanse = _slug("nulls", table.name, column)
-        self.step("cleanse", "nulls", table, [quarantine.nulls(cleanse, table, column, self.current)],
-                  [quarantine.restore(cleanse, self.current.table(table.qualified), self.current)], ROW_EXCLUSIVE,
+        self.step("cleanse", "nulls", table, [quarantine.nulls(cleanse, table, column)],
+                  [quarantine.restore(cleanse)], ROW_EXCLUSIVE,
                   f"Moves rows whose {column} is still empty (no parent to copy from) to the quarantine.",
                   title=f"quarantine empty {column} on {table.qualified}")
         self.step("validate", "not-null-check", table,
@@ -628,10 +628,9 @@ class DesignPlanner:
         """Before a new or widened foreign key is validated, exactly the rows no parent matches under it (a row
         pointing at another tenant's parent, once the key carries the tenant) go to the quarantine with the reason."""
         step_name = _slug("orphans", table.name, *key.columns)
-        old = self.current.table(table.qualified) or table
         self.step("cleanse", "orphans", table,
-                  [quarantine.orphans(step_name, table, key.columns, key.ref_table, key.ref_columns, key.name, self.current)],
-                  [quarantine.restore(step_name, old, self.current)], ROW_EXCLUSIVE,
+                  [quarantine.orphans(step_name, table, key.columns, key.ref_table, key.ref_columns, key.name)],
+                  [quarantine.restore(step_name)], ROW_EXCLUSIVE,
                   f"Moves rows no {key.ref_table} row matches on ({', '.join(key.ref_columns)}) to the quarantine "
                   "(another tenant's parent included); the down puts them back.",
                   title=f"quarantine rows of {table.qualified} that ({', '.join(key.columns)}) would reject")

@@ -311,8 +311,8 @@ def _create_index(catalog, finding, sql, unique, name, table_text, rest, all_sql
     if columns and all(table.column(c) for c in columns):
         cleanse = _slug("dedupe", table.name, *columns)
         steps.append(_step(finding, table, "cleanse", "dedupe", [
-            quarantine.duplicates(cleanse, table, columns, predicate.group(1) if predicate else None, name, catalog)],
-            [quarantine.restore(cleanse, table, catalog)], ROW_EXCLUSIVE,
+            quarantine.duplicates(cleanse, table, columns, predicate.group(1) if predicate else None, name)],
+            [quarantine.restore(cleanse)], ROW_EXCLUSIVE,
             "Moves all but the first row of each duplicated key to the quarantine; read them there and merge by hand.",
             title=f"quarantine duplicate {', '.join(columns)} on {table.qualified}"))
     steps.append(_step(finding, table, "validate", "create-unique-index", [up], [down], SHARE_UPDATE,
@@ -347,8 +347,8 @@ def _alter_table(catalog: Catalog, finding: Finding, table: Table, action: str) 
         if table.kind == "partitioned_table":  # PostgreSQL cannot add a NOT VALID foreign key to a partitioned table
             whole = re.sub(r"\s+NOT\s+VALID\s*$", "", alter + action, flags=re.I) + ";"
             return [
-                _step(finding, table, "cleanse", "orphans", [quarantine.orphans(cleanse, table, columns, parent, ref_columns, constraint, catalog)],
-                      [quarantine.restore(cleanse, table, catalog)], ROW_EXCLUSIVE,
+                _step(finding, table, "cleanse", "orphans", [quarantine.orphans(cleanse, table, columns, parent, ref_columns, constraint)],
+                      [quarantine.restore(cleanse)], ROW_EXCLUSIVE,
                       "Moves rows whose parent is missing to the quarantine; the application no longer sees them.",
                       title=f"quarantine orphan {', '.join(columns)} on {table.qualified}"),
                 _step(finding, table, "validate", "add-foreign-key", [whole],
@@ -362,8 +362,8 @@ def _alter_table(catalog: Catalog, finding: Finding, table: Table, action: str) 
         return [
             _step(finding, table, "expand", "add-foreign-key", [up + ";"], [f"{alter}DROP CONSTRAINT IF EXISTS {ident(constraint)};"],
                   SHARE_ROW, "New writes are checked at once; existing rows only at VALIDATE."),
-            _step(finding, table, "cleanse", "orphans", [quarantine.orphans(cleanse, table, columns, parent, ref_columns, constraint, catalog)],
-                  [f"{alter}DROP CONSTRAINT IF EXISTS {ident(constraint)};", quarantine.restore(cleanse, table, catalog), up + ";"],
+            _step(finding, table, "cleanse", "orphans", [quarantine.orphans(cleanse, table, columns, parent, ref_columns, constraint)],
+                  [f"{alter}DROP CONSTRAINT IF EXISTS {ident(constraint)};", quarantine.restore(cleanse), up + ";"],
                   ROW_EXCLUSIVE,
                   "Moves rows whose parent is missing to the quarantine; the application no longer sees them.",
                   title=f"quarantine orphan {', '.join(columns)} on {table.qualified}"),
@@ -376,8 +376,8 @@ def _alter_table(catalog: Catalog, finding: Finding, table: Table, action: str) 
         if existing is not None:  # validating a constraint that was NOT VALID: back to NOT VALID
             cleanse = _slug("orphans", table.name, *existing.columns)
             steps.append(_step(finding, table, "cleanse", "orphans", [quarantine.orphans(
-                cleanse, table, existing.columns, existing.ref_table, existing.ref_columns, constraint, catalog)],
-                [f"{alter}DROP CONSTRAINT IF EXISTS {ident(constraint)};", quarantine.restore(cleanse, table, catalog),
+                cleanse, table, existing.columns, existing.ref_table, existing.ref_columns, constraint)],
+                [f"{alter}DROP CONSTRAINT IF EXISTS {ident(constraint)};", quarantine.restore(cleanse),
                  ddl.add_foreign_key(table, existing, not_valid=True)], ROW_EXCLUSIVE,
                 "Moves rows whose parent is missing to the quarantine; the application no longer sees them.",
                 title=f"quarantine orphan {', '.join(existing.columns)} on {table.qualified}"))
@@ -436,7 +436,7 @@ def _alter_table(catalog: Catalog, finding: Finding, table: Table, action: str) 
         check = f"{table.name}_{column}_not_null"[:63]
         cleanse = _slug("nulls", table.name, column)
         return [
-            _step(finding, table, "cleanse", "nulls", [quarantine.nulls(cleanse, table, column, catalog)], [quarantine.restore(cleanse, table, catalog)],
+            _step(finding, table, "cleanse", "nulls", [quarantine.nulls(cleanse, table, column)], [quarantine.restore(cleanse)],
                   ROW_EXCLUSIVE, "Moves rows without a value to the quarantine.", title=f"quarantine empty {column} on {table.qualified}"),
             _step(finding, table, "validate", "set-not-null", [
                 f"{alter}ADD CONSTRAINT {ident(check)} CHECK ({ident(column)} IS NOT NULL) NOT VALID;",

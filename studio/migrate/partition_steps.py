@@ -271,8 +271,8 @@ class PartitionFlow:
         step = _slug("unfilled", self.old.name)
         return Step(
             phase="cleanse", name=step, title=f"quarantine rows of {self.name} without a value for {', '.join(self.computed)}",
-            up=tuple(quarantine.unfilled(step, self.old, c, f("c"), self.current) for c, f in self.computed.items()),
-            down=(quarantine.restore(step, self.old, self.current),),
+            up=tuple(quarantine.unfilled(step, self.old, c, f("c")) for c, f in self.computed.items()),
+            down=(quarantine.restore(step),),
             lock=f"ROW EXCLUSIVE on {self.name} (the rows it moves)",
             risk=f"Moves the rows the copy skipped ({', '.join(self.computed)} has nothing to be filled from) to the quarantine, "
                  "with the reason and the original row; the down puts them back.",

@@ -83,11 +83,10 @@ _MOVE_ALL = """
 """
 
 
-def _move(step: str, table: Table, where: str, reason: str, catalog=None) -> str:
+def _move(step: str, table: Table, where: str, reason: str) -> str:
     """Move the rows `where` picks and, to a fixpoint, every row referencing a moving row through the foreign keys
     that exist when it runs (any number of tables, cycles, partitions): collected and locked first, then moved in
     one statement, each kept as jsonb with its reason."""
-    del catalog  # the keys are read where the script runs
     return (
         "DO $quarantine$\nDECLARE\n"
         f"    _step text := {literal(step)};\n    _reason text := {literal(reason)};\n"
@@ -122,11 +121,10 @@ def teardown_statements() -> tuple[str, ...]:
     )
 
 
-def restore(step: str, table: Table, catalog=None) -> str:
+def restore(step: str) -> str:
     """Put back every row the step quarantined, into whichever tables they came from, in one statement (its
     foreign-key checks run at its end, when every table of a cycle has its rows back), column by column as the
     tables are when it runs."""
-    del table, catalog  # the step's rows name their tables
     return (
         "DO $restore$\nDECLARE\n"
         f"    _step text := {literal(step)};\n    _quarantine text := {literal(quarantine_table())};\n"
@@ -166,9 +164,9 @@ def _orphan_where(columns, parent: str, ref_columns) -> str:
     return f"{present} AND NOT EXISTS (SELECT 1 FROM {qualified_name(parent)} AS p WHERE {join})"
 
 
-def orphans(step: str, child: Table, columns, parent: str, ref_columns, constraint: str, catalog=None) -> str:
+def orphans(step: str, child: Table, columns, parent: str, ref_columns, constraint: str) -> str:
     reason = f"orphan: no {parent} row for {', '.join(columns)} (blocks {constraint})"
-    return _move(step, child, _orphan_where(columns, parent, ref_columns), reason, catalog)
+    return _move(step, child, _orphan_where(columns, parent, ref_columns), reason)
 
 
 def orphan_query(child: Table, columns, parent: str, ref_columns) -> str:
@@ -185,10 +183,10 @@ def _duplicate_where(table: Table, columns, predicate: str | None) -> str:
     )
 
 
-def duplicates(step: str, table: Table, columns, predicate: str | None, constraint: str, catalog=None) -> str:
+def duplicates(step: str, table: Table, columns, predicate: str | None, constraint: str) -> str:
     """Keep the first row of each key (lowest ctid); move the others."""
     reason = f"duplicate: same {', '.join(columns)} as an earlier row (blocks a unique index)"
-    return _move(step, table, _duplicate_where(table, columns, predicate), reason, catalog)
+    return _move(step, table, _duplicate_where(table, columns, predicate), reason)
 
 
 def duplicate_query(table: Table, columns, predicate: str | None = None) -> str:
@@ -196,12 +194,12 @@ def duplicate_query(table: Table, columns, predicate: str | None = None) -> str:
     return f"SELECT c.* FROM {qualified(table.schema, table.name)} AS c WHERE {_duplicate_where(table, columns, predicate)}"
 
 
-def unfilled(step: str, table: Table, column: str, value: str, catalog=None) -> str:
+def unfilled(step: str, table: Table, column: str, value: str) -> str:
     """Rows the new NOT NULL `column` cannot be filled for: `value` (over the row `c`) is NULL."""
     reason = f"null: no value to fill the new {column} from (blocks NOT NULL)"
-    return _move(step, table, f"({value}) IS NULL", reason, catalog)
+    return _move(step, table, f"({value}) IS NULL", reason)
 
 
-def nulls(step: str, table: Table, column: str, catalog=None) -> str:
+def nulls(step: str, table: Table, column: str) -> str:
     reason = f"null: {column} is empty (blocks NOT NULL)"
-    return _move(step, table, f"c.{ident(column)} IS NULL", reason, catalog)
+    return _move(step, table, f"c.{ident(column)} IS NULL", reason)

@@ -75,3 +75,27 @@ def test_the_rewrites_of_one_table_are_one_statement_and_one_rewrite(scratch_db)
         conn.execute(step.down[0])
         after = conn.execute("SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM invoices AS t").fetchone()[0]
     assert after == before, "the down gives every row back as it was"
+
+
+def test_the_utc_type_changes_of_one_table_are_one_statement_that_keeps_the_table(scratch_db):
+    scratch_db.execute("CREATE TABLE visits (id bigint PRIMARY KEY, started_at timestamp NOT NULL, ended_at timestamp);"
+                       "CREATE INDEX visits_started ON visits (started_at);"
+                       "INSERT INTO visits SELECT g, timestamp '2026-10-25 00:00' + g * interval '7 minutes', NULL "
+                       "FROM generate_series(1, 300) AS g;")
+    catalog = scratch_db.catalog()
+    plan = build_plan(catalog, analyze(catalog).findings, ("timestamp-without-time-zone",))
+    changes = [s for s in plan.steps if s.name.startswith("change_type")]
+    assert len(changes) == 1 and len(changes[0].fixes) == 2, [(s.title, s.fixes) for s in changes]
+    step = changes[0]
+    assert step.up[0] == "SET LOCAL TimeZone = 'UTC';" and step.up[1].count("ALTER COLUMN") == 2
+    with psycopg.connect(embedded.admin_url(scratch_db.name), autocommit=True) as conn:
+        node = _relfilenode(conn, "visits")
+        before = conn.execute("SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM visits AS t").fetchone()[0]
+        for script in (step.up, step.down):
+            conn.execute("BEGIN")
+            for statement in script:
+                conn.execute(statement)
+            conn.execute("COMMIT")
+            assert _relfilenode(conn, "visits") == node, "up and down keep the table"
+        after = conn.execute("SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM visits AS t").fetchone()[0]
+    assert after == before

@@ -191,27 +191,33 @@ def _translate_fix(catalog: Catalog, finding: Finding, sqls: list[str]) -> list[
 
 
 def merged_rewrites(steps: list[Step]) -> list[Step]:
-    """The type changes of one table that rewrite it, as one ALTER TABLE (one rewrite under one lock instead of one
-    per column); its down reverses them in one statement too. Each keeps its findings."""
+    """The type changes of one table under the same lock and session settings, as one ALTER TABLE: one rewrite (or,
+    at UTC, one index rebuild) under one lock instead of one per column; its down reverses them in one statement too.
+    Each keeps its findings."""
     out: list[Step] = []
-    first: dict[str, int] = {}
+    first: dict[tuple, int] = {}
     for step in steps:
-        rewrite = step.name.startswith("change_type") and step.lock == ACCESS_EXCLUSIVE and len(step.up) == 1
-        table = step.tables[0] if step.tables else None
-        if not rewrite or table is None:
+        if not step.name.startswith("change_type") or not step.tables:
             out.append(step)
             continue
-        if table not in first:
-            first[table] = len(out)
+        # what runs before the ALTER TABLE (SET LOCAL TimeZone) must be the same for the steps merged
+        group = (step.tables[0], step.lock, step.up[:-1], step.down[:-1])
+        if group not in first:
+            first[group] = len(out)
             out.append(step)
             continue
-        into = out[first[table]]
-        prefix = re.match(r"ALTER TABLE (?:ONLY )?.+? (?=ALTER COLUMN)", into.up[0]).group(0)
-        up = [_action(s, prefix) for s in (into.up[0], step.up[0])]
-        down = [_action(s, prefix) for s in (step.down[0], into.down[0])]
-        out[first[table]] = dataclasses.replace(
-            into, up=(f"{prefix}{up[0]},\n    {up[1]};",), down=(f"{prefix}{down[0]},\n    {down[1]};",),
-            title=f"change types on {table} (one rewrite)", fixes=into.fixes + step.fixes)
+        into = out[first[group]]
+        head = re.match(r"ALTER TABLE (?:ONLY )?.+? (?=ALTER COLUMN)", into.up[-1])
+        if head is None or not step.up[-1].startswith(head.group(0)):
+            out.append(step)
+            continue
+        prefix = head.group(0)
+        up = [_action(s, prefix) for s in (into.up[-1], step.up[-1])]
+        down = [_action(s, prefix) for s in (step.down[-1], into.down[-1])]
+        out[first[group]] = dataclasses.replace(
+            into, up=(*into.up[:-1], f"{prefix}{up[0]},\n    {up[1]};"),
+            down=(*into.down[:-1], f"{prefix}{down[0]},\n    {down[1]};"),
+            title=f"change types on {step.tables[0]} (one statement)", fixes=into.fixes + step.fixes)
     return out
 
 

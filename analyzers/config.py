@@ -32,7 +32,8 @@ from pathlib import Path
 
 from analyzers.context import Settings
 from analyzers.engine import AnalysisConfig, Suppression
-from analyzers.registry import SEVERITIES, all_rules
+from analyzers.families import all_rules
+from analyzers.registry import SEVERITIES
 from studio.errors import ConfigError
 
 FILE_NAMES = ("schema-studio.toml", "pyproject.toml")

@@ -6,7 +6,8 @@ examples), so this page can never drift from the code; a test checks it is curre
 
 from __future__ import annotations
 
-from analyzers.registry import CATEGORIES, all_rules
+from analyzers.families import all_rules
+from analyzers.registry import CATEGORIES
 
 HEADER = """# Rules
 

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from analyzers.context import Context, Settings
-from analyzers.registry import SEVERITY_RANK, Finding, Rule, all_rules
+from analyzers.families import all_rules
+from analyzers.registry import SEVERITY_RANK, Finding, Rule
 from studio.catalog import Catalog
 from studio.errors import ConfigError
 from studio.gc_pause import cyclic_gc_paused

@@ -13,7 +13,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from analyzers.engine import Report
-from analyzers.registry import SEVERITIES, Finding, Rule, all_rules
+from analyzers.families import all_rules
+from analyzers.registry import SEVERITIES, Finding, Rule
 from studio.errors import ConfigError
 from studio.sources.ddl_script import split
 

@@ -199,10 +199,3 @@ def rule(id: str, *, severity: str, category: str, title: str, explanation: str,
         return func
 
     return register
-
-
-def all_rules() -> dict[str, Rule]:
-    """Every registered rule (importing the families registers them)."""
-    import analyzers.families  # noqa: F401  (registration side effect)
-
-    return dict(REGISTRY)

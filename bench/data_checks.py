@@ -32,7 +32,8 @@ def peak_rss_mb() -> float:
 
 
 def studio(url: str, exact: bool, _timeout: float) -> dict:
-    from analyzers.data import DataOptions, run_data_checks
+    from analyzers.data import DataOptions
+    from analyzers.data_run import run_data_checks
     from analyzers.engine import AnalysisConfig
     from studio.db import reader
     from studio.sources import postgres

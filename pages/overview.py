@@ -7,9 +7,10 @@ import importlib.util
 import streamlit as st
 
 from studio.catalog import Catalog
-from studio.summary import schema_frame, table_frame, totals
+from studio.summary import totals
 from studio.ui import state
 from studio.ui.components import md, notes_banner
+from studio.ui.frames import schema_frame, table_frame
 from studio.units import human_bytes
 
 _CATALOG_HASH = {Catalog: hash}  # a Catalog is frozen and hashable: no need to pickle it to hash it

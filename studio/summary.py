@@ -92,14 +92,6 @@ def totals(catalog: Catalog) -> SchemaCounts:
     return total
 
 
-def schema_frame(catalog: Catalog):
-    """Per-schema counts as a DataFrame (size in bytes, so it sorts)."""
-    import pandas as pd  # here, not at the top: every CLI command imports this module, only pages want frames
-
-    frame = pd.DataFrame([c.as_row() for c in schema_counts(catalog)], columns=list(SCHEMA_COLUMNS))
-    return frame.astype({"est. rows": "Int64", "size": "Int64"})
-
-
 def _rls(table: Table) -> str:
     if not table.rls_enabled:
         return ""
@@ -124,14 +116,6 @@ def table_rows(catalog: Catalog) -> list[tuple]:
         )
         for t in catalog.tables
     ]
-
-
-def table_frame(catalog: Catalog):
-    """The table list as a DataFrame: numbers stay numbers (size in bytes) so every column sorts."""
-    import pandas as pd
-
-    frame = pd.DataFrame(table_rows(catalog), columns=list(TABLE_LIST_COLUMNS))
-    return frame.astype({"est. rows": "Int64", "size": "Int64"})
 
 
 _GRAVITY = {"error": 0, "warning": 1, "info": 2}

@@ -9,9 +9,10 @@ import time
 import psycopg
 import pytest
 
-from analyzers.data import DataOptions, DataRun, confirm_implied, run_data_checks, with_data
+from analyzers.data import DataOptions
+from analyzers.data_run import DataRun, confirm_implied, run_data_checks, with_data
 from analyzers.engine import AnalysisConfig, analyze
-from analyzers.registry import all_rules
+from analyzers.families import all_rules
 from studio.db import reader
 from studio.progress import CallbackProgress, CancelToken, ProgressState, TerminalProgress
 

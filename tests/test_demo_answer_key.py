@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from analyzers.engine import analyze
-from analyzers.registry import all_rules
+from analyzers.families import all_rules
 
 KEY = Path(__file__).resolve().parent.parent / "studio" / "demo" / "answer_key.toml"
 STATIC = {r for r, rule in all_rules().items() if rule.needs == "schema"}

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from analyzers.engine import analyze
-from analyzers.registry import all_rules
+from analyzers.families import all_rules
 from studio.erd import Options, build, compute_domains, render, render_overview
 from studio.erd.dot import FORCE_FROM, node_id
 from studio.erd.layout import has_dot

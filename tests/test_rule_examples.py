@@ -7,7 +7,7 @@ import re
 import pytest
 
 from analyzers.context import Context
-from analyzers.registry import all_rules
+from analyzers.families import all_rules
 
 SCHEMA_RULES = sorted(r for r, rule in all_rules().items() if rule.needs == "schema")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from analyzers.engine import AnalysisConfig, analyze
-from analyzers.registry import all_rules
+from analyzers.families import all_rules
 from tests.conftest import corpus_file
 
 FAMILIES = ("analyzers.normalization", "analyzers.types", "analyzers.tenancy", "analyzers.security")

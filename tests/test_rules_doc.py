@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from analyzers import docs
-from analyzers.registry import all_rules
+from analyzers.families import all_rules
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from analyzers.context import Context, Settings
-from analyzers.registry import all_rules
+from analyzers.families import all_rules
 
 
 def hits(rule_id, catalog, settings=None):

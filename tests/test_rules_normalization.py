@@ -6,7 +6,7 @@ from __future__ import annotations
 import psycopg
 
 from analyzers.context import Context
-from analyzers.registry import all_rules
+from analyzers.families import all_rules
 
 
 def hits(catalog, rule_id: str):

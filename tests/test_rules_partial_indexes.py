@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analyzers.context import Context
-from analyzers.registry import all_rules
+from analyzers.families import all_rules
 from studio.sources import postgres
 from studio.sql import ident, idents
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 
 from analyzers.context import Context, Settings
-from analyzers.registry import all_rules
+from analyzers.families import all_rules
 
 TENANTS = """
     CREATE SCHEMA app;

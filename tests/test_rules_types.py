@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 
 from analyzers.context import Context
-from analyzers.registry import all_rules
+from analyzers.families import all_rules
 
 
 def found(catalog, rule_id: str) -> list[tuple[str, tuple[str, ...], str]]:

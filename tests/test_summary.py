@@ -22,10 +22,9 @@ from studio.summary import (
     inspect_json,
     note_counts,
     schema_counts,
-    schema_frame,
-    table_frame,
     totals,
 )
+from studio.ui.frames import schema_frame, table_frame
 from studio.units import human_bytes
 
 HOSTILE = 'Ünïcode <b>&amp; "quoted"'

@@ -7,9 +7,10 @@ import re
 import pytest
 
 from analyzers.context import Context
-from analyzers.registry import all_rules
-from analyzers.workload import WorkloadContext, describe, run_workload, shapes_of
+from analyzers.families import all_rules
+from analyzers.workload import WorkloadContext, describe, shapes_of
 from analyzers.workload_input import read_file, read_text
+from analyzers.workload_run import run_workload
 from studio.db import reader
 from tests.conftest import ROOT
 

@@ -10,8 +10,8 @@ import pytest
 
 from analyzers.explain import Scan, verdict
 from analyzers.registry import Finding
-from analyzers.workload import read_index_usage, run_workload
 from analyzers.workload_input import read_pg_stat_statements, read_text, top_statements_sql
+from analyzers.workload_run import read_index_usage, run_workload
 from studio.cli import main
 from studio.db import reader
 from studio.sources import embedded

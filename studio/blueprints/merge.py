@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from studio.blueprints.builder import TENANCIES, Ref
+from studio.blueprints.library import default_ref, get, render
 from studio.catalog import Catalog, Table
 from studio.errors import ConfigError
 
@@ -110,8 +111,6 @@ def _tenant_table(catalog: Catalog, name: str | None) -> Table | None:
 
 def _order(entries: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
     """Blueprints that create an attach point come before those that use it."""
-    from studio.blueprints import get
-
     pending, ordered = list(entries), []
     while pending:
         for i, (name, options) in enumerate(pending):
@@ -139,8 +138,6 @@ def merge(
     tenant_column: str = "tenant_id",
     today: dt.date | None = None,
 ) -> Merge:
-    from studio.blueprints import get, render
-
     entries = [_options(u) for u in uses]
     tenant = _tenant_table(catalog, tenant_table)
     existing = {t.qualified for t in catalog.tables}
@@ -196,20 +193,14 @@ def merge(
                 collisions.append(Collision(name, table, _suggest(table, info.default_schema, existing | created)))
         created |= set(blueprint.tables)
         for point, table in blueprint.built_in:
-            available.setdefault(point, _local_ref(point, table, mode))
+            available.setdefault(point, default_ref(point, table, mode))
         for point in info.provides:
             local = info.module.PROVIDES[point]
             table = f"{blueprint.schema}.{options['rename'].get(local, local)}"
-            available.setdefault(point, _local_ref(point, table, mode))
+            available.setdefault(point, default_ref(point, table, mode))
         rendered.append(blueprint)
     sql = "\n\n".join(b.sql.rstrip() for b in rendered) + "\n" if rendered else ""
     return Merge(sql, tuple(collisions), tuple(rendered))
-
-
-def _local_ref(point: str, table: str, tenancy: str) -> Ref:
-    from studio.blueprints import default_ref
-
-    return default_ref(point, table, tenancy)
 
 
 def _suggest(table: str, prefix: str, taken: set[str]) -> str:

@@ -24,7 +24,6 @@ from pathlib import Path
 
 import psycopg
 
-from analyzers import families  # noqa: F401  (registers the rules)
 from analyzers.engine import analyze
 from studio import ddl as renderer
 from studio.bundle.manifest import check_manifest, read_bundle

@@ -7,11 +7,12 @@ from pathlib import Path
 
 from analyzers import config as config_file
 from analyzers import output
-from analyzers.data import DataOptions, run_data_checks, with_data
+from analyzers.data import DataOptions
+from analyzers.data_run import run_data_checks, with_data
 from analyzers.engine import analyze
-from analyzers.registry import all_rules
-from analyzers.workload import run_workload, with_workload
+from analyzers.families import all_rules
 from analyzers.workload_input import Workload, read_file, read_pg_stat_statements
+from analyzers.workload_run import run_workload, with_workload
 from studio.commands.common import add_output_argument, add_source_arguments, open_from_args, write_output
 from studio.db import reader
 from studio.errors import ConfigError

@@ -6,7 +6,7 @@ import sys
 
 from analyzers import config as config_file
 from analyzers.engine import analyze
-from analyzers.registry import all_rules
+from analyzers.families import all_rules
 from studio.commands.common import add_output_argument, add_source_arguments, open_from_args, write_output
 from studio.erd import OVERVIEW_FORMATS, Options, build, render, render_overview, require_table
 from studio.erd.paths import path_diagram, paths_text, shortest_paths

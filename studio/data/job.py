@@ -9,7 +9,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from analyzers.data import DataOptions, DataRun, run_data_checks
+from analyzers.data import DataOptions
+from analyzers.data_run import DataRun, run_data_checks
 from analyzers.engine import AnalysisConfig
 from studio.catalog import Catalog
 from studio.db import reader

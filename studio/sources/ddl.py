@@ -40,7 +40,7 @@ from studio.catalog import Catalog, Note
 from studio.errors import SourceError
 from studio.sources import ddl_extensions as extensions
 from studio.sources import ddl_standins as standins
-from studio.sources import embedded
+from studio.sources import embedded, postgres
 from studio.sources.ddl_script import Statement, split
 from studio.sql import ident, literal
 from studio.units import human_bytes
@@ -253,8 +253,6 @@ def load_text(
         with psycopg.connect(url, autocommit=True) as conn:
             loader = _Loader(conn, database, statement_timeout_s)
             notes = loader.load(statements)
-        from studio.sources import postgres
-
         catalog = postgres.introspect(url, schemas=schemas)
         if not catalog.stored_tables:
             errors_ = [n for n in notes if n.level == "error"]

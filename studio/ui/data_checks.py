@@ -2,14 +2,15 @@
 
 The checks run in a background thread (`studio.data.job`); a fragment polls its per-table
 progress and offers Cancel, so the static findings stay usable meanwhile. When the run ends,
-the page's report gains the data findings and notes (`analyzers.data.with_data`).
+the page's report gains the data findings and notes (`analyzers.data_run.with_data`).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from analyzers.data import DataOptions, with_data
+from analyzers.data import DataOptions
+from analyzers.data_run import with_data
 from analyzers.engine import Report
 from studio.data import job as data_job
 from studio.data.profile import profile

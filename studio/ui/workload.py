@@ -10,8 +10,9 @@ import pandas as pd
 
 from analyzers.engine import AnalysisConfig
 from analyzers.registry import Finding
-from analyzers.workload import Shape, WorkloadRun, run_workload, serving_index
+from analyzers.workload import Shape, serving_index
 from analyzers.workload_input import Workload, read_text
+from analyzers.workload_run import WorkloadRun, run_workload
 from studio.catalog import Catalog
 from studio.data.volumes import Growth, Projection, VolumeInputs, filtered_columns, project
 from studio.db import reader

@@ -1,10 +1,13 @@
 """ERD benchmark: the overview (domains, DOT, layout), the full diagram and a depth-2 focus at 1,000 and
-5,000 tables, keys-only diagrams at 150 and 400, with each picture's size in points.
+5,000 tables, keys-only diagrams at 150, 400 and 500, with each picture's size in points and its aspect
+ratio (width / height; full diagrams must stay within 1:3 .. 3:1).
 
 Synthetic catalogs are built in Python with the shape of bench/synthetic.py (8 columns, foreign
 keys to table i-1 and i/2), so no database is needed beyond the demo. Ratios are against the
 demo's full diagram measured in the same run. The engine column is the Graphviz layout the DOT
-names (studio/erd/dot.py `layout_attributes`: dot up to 200 tables, sfdp past that).
+names (studio/erd/dot.py `layout_attributes`: dot up to 200 tables, sfdp past that). Full diagrams
+and focuses are timed as the page draws them (`studio.erd.render(..., "svg")`: unconnected parts
+packed, a strip re-laid out or its ranks wrapped); the layout column is that whole call.
 
     .venv/bin/python bench/erd.py [--skip-1000-full]
 """
@@ -79,25 +82,32 @@ def picture(svg: str | None) -> str:
     return f"{float(match.group(1)):,.0f}x{float(match.group(2)):,.0f}" if match else "-"
 
 
-def laid_out(dot: str) -> tuple[float | None, str]:
+def ratio(svg: str | None) -> str:
+    match = _SIZE.search(svg or "")
+    return f"{float(match.group(1)) / float(match.group(2)):.2f}" if match else "-"
+
+
+def laid_out(draw) -> tuple[float | None, str, str]:
     try:
-        layout_s, svg = timed(lambda: layout(dot, "svg", timeout=LAYOUT_LIMIT_S))
+        layout_s, svg = timed(draw)
     except StudioError:
-        return None, "-"
-    return layout_s, picture(svg if isinstance(svg, str) else svg.decode())
+        return None, "-", "-"
+    svg = svg if isinstance(svg, str) else svg.decode()
+    return layout_s, picture(svg), ratio(svg)
 
 
-def measure(catalog: Catalog, options: Options, findings=None) -> tuple[float, float | None, int, str, str]:
+def measure(catalog: Catalog, options: Options, findings=None) -> tuple[float, float | None, int, str, str, str]:
     build_s, dot = timed(lambda: render(build(catalog, options, findings), "dot"))
-    layout_s, size = laid_out(dot)
-    return build_s, layout_s, len(dot), engine(dot), size
+    diagram = build(catalog, options, findings)
+    layout_s, size, shape = laid_out(lambda: render(diagram, "svg"))
+    return build_s, layout_s, len(dot), engine(dot), size, shape
 
 
-def overview(catalog: Catalog) -> tuple[float, float | None, int, str, str]:
+def overview(catalog: Catalog) -> tuple[float, float | None, int, str, str, str]:
     """Domains found, the overview's DOT and its layout: all the page does to show the overview."""
     build_s, dot = timed(lambda: overview_dot(catalog, Options(), compute_domains(catalog)))
-    layout_s, size = laid_out(dot)
-    return build_s, layout_s, len(dot), engine(dot), size
+    layout_s, size, shape = laid_out(lambda: layout(dot, "svg", timeout=LAYOUT_LIMIT_S))
+    return build_s, layout_s, len(dot), engine(dot), size, shape
 
 
 def main() -> int:
@@ -114,7 +124,7 @@ def main() -> int:
     rows.append((f"demo ({len(demo_catalog.tables)} tables), all columns",
                  *measure(demo_catalog, Options(), findings)))
     rows.append(("demo, keys only", *measure(demo_catalog, Options(columns="keys"), findings)))
-    for n in (150, 400):
+    for n in (150, 400, 500):
         catalog = synthetic_catalog(n)
         rows.append((f"{n:,} tables, keys only", *measure(catalog, Options(columns="keys", cluster="none"))))
     for n in (1000, 5000):
@@ -127,12 +137,12 @@ def main() -> int:
 
     base = rows[0][1] + (rows[0][2] or 0)
     print(f"{'case':<44} {'DOT s':>7} {'layout s':>9} {'total s':>8} {'x demo':>7} {'DOT KiB':>8} {'engine':>6} "
-          f"{'picture pt':>14}")
-    for name, build_s, layout_s, size, used, shape in rows:
+          f"{'picture pt':>14} {'w/h':>5}")
+    for name, build_s, layout_s, size, used, shape, aspect in rows:
         total = build_s + (layout_s or 0)
         shown = f"> {LAYOUT_LIMIT_S:.0f}" if layout_s is None and size else ("-" if layout_s is None else f"{layout_s:.3f}")
         print(f"{name:<44} {build_s:>7.3f} {shown:>9} {total:>8.3f} {total / base:>7.1f} {size / 1024:>8.0f} {used:>6} "
-              f"{shape:>14}")
+              f"{shape:>14} {aspect:>5}")
     return 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
+from functools import partial
 
 from studio.catalog import Catalog
 from studio.erd.dbml import to_dbml
@@ -66,10 +67,10 @@ def render(diagram: Diagram, fmt: str) -> str | bytes:
         return to_dot(diagram)
     if fmt in ("svg", "png"):
         what = f"{len(diagram.tables):,} tables"
-        dots = part_dots(diagram) if fmt == "svg" and not force_directed(len(diagram.tables)) else []
-        if len(dots) > 1 + diagram.options.legend:
-            return render_parts(dots, what=what).decode("utf-8")
-        out = render_shaped(to_dot(diagram), fmt, what=what)
+        drawers = part_dots(diagram) if fmt == "svg" and not force_directed(len(diagram.tables)) else []
+        if len(drawers) > 1 + diagram.options.legend:
+            return render_parts(drawers, what=what).decode("utf-8")
+        out = render_shaped(to_dot(diagram), fmt, what=what, wrap=partial(to_dot, diagram))
         return out.decode("utf-8") if fmt == "svg" else out
     if fmt == "mermaid":
         return to_mermaid(diagram)

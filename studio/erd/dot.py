@@ -8,8 +8,11 @@ Crow's-foot ends (Graphviz arrow shapes, the first drawn nearest the table):
 from __future__ import annotations
 
 import colorsys
+from collections.abc import Callable
+from functools import partial
 
 from studio.catalog import Table
+from studio.erd.bands import band_of
 from studio.erd.escape import dot_string, html
 from studio.erd.model import Diagram, Relationship
 
@@ -160,7 +163,7 @@ def _port(table: Table, diagram: Diagram, column: str, side: str) -> str:
     return f":{side}{shown[column]}:{side}" if diagram.options.direction == "LR" else f":w{shown[column]}"
 
 
-def edge_line(r: Relationship, tables: dict[str, Table], diagram: Diagram) -> str:
+def edge_line(r: Relationship, tables: dict[str, Table], diagram: Diagram, across_bands: bool = False) -> str:
     tail = node_id(r.table) + _port(tables[r.table], diagram, r.columns[0], "e")
     head = node_id(r.ref_table) + _port(tables[r.ref_table], diagram, r.ref_columns[0], "w")
     attrs = {
@@ -171,6 +174,8 @@ def edge_line(r: Relationship, tables: dict[str, Table], diagram: Diagram) -> st
     }
     if not r.declared:
         attrs["style"] = "dashed"
+    if across_bands:  # lets the next band start again at the first rank (studio/erd/bands.py)
+        attrs["constraint"] = "false"
     return f"  {tail} -> {head} [{', '.join(f'{k}={v}' for k, v in attrs.items())}];"
 
 
@@ -258,13 +263,18 @@ def graph_header(direction: str, name: str = "erd", size: int = 0) -> list[str]:
     ]
 
 
-def to_dot(diagram: Diagram, only: set[str] | None = None, legend: bool | None = None) -> str:
-    """The diagram as DOT; `only` keeps those tables (one connected part), `legend` overrides the option."""
+def to_dot(diagram: Diagram, only: set[str] | None = None, legend: bool | None = None, bands: int = 1) -> str:
+    """The diagram as DOT; `only` keeps those tables (one connected part), `legend` overrides the option,
+    `bands` > 1 wraps the ranks into that many bands side by side (studio/erd/bands.py)."""
     options = diagram.options
     drawn = [t for t in diagram.tables if only is None or t.qualified in only]
     lines = graph_header(options.direction, size=len(diagram.tables))
     tables = {t.qualified: t for t in diagram.tables}
     index = {t.qualified: i for i, t in enumerate(diagram.tables)}
+    keep = {t.qualified for t in drawn}
+    edges = [r for r in diagram.relationships if r.table in keep]
+    sfdp = force_directed(len(diagram.tables))
+    band = {} if bands < 2 or sfdp else band_of(keep, [(r.table, r.ref_table) for r in edges], bands)
 
     def node(table: Table, indent: str = "  ", fill: str | None = None) -> str:
         label = table_label(table, diagram, fill)
@@ -278,25 +288,34 @@ def to_dot(diagram: Diagram, only: set[str] | None = None, legend: bool | None =
         domain_of = diagram.domain_of
         for t in diagram.tables:
             groups.setdefault(domain_of.get(t.qualified, "other"), []).append(t)
-    keep = {t.qualified for t in drawn}
     legend_groups: list[tuple[str, str, int]] = []
-    if len(groups) > 1 and force_directed(len(diagram.tables)):
+    if len(groups) > 1 and sfdp:
         for i, (title, members) in enumerate(groups.items()):
             legend_groups.append((title, group_tint(i), len(members)))
             lines.extend(node(t, fill=group_tint(i)) for t in members if t.qualified in keep)
-    elif len(groups) > 1:
-        for i, (title, members) in enumerate(groups.items()):
-            members = [t for t in members if t.qualified in keep]
-            if not members:
-                continue
-            fill = CLUSTER_FILLS[i % len(CLUSTER_FILLS)]
-            lines.append(f"  subgraph cluster_{i} {{")
-            lines.append(f'    label=<<B>{html(title)}</B>>; style="rounded,filled"; fillcolor="{fill}"; color="#cbd5e1";')
-            lines.extend(node(t, "    ") for t in members)
-            lines.append("  }")
     else:
-        lines.extend(node(t) for t in drawn)
-    lines.extend(edge_line(r, tables, diagram) for r in diagram.relationships if r.table in keep)
+        for b in sorted(set(band.values())) if band else [None]:
+            indent = "  " if b is None else "    "
+            if b is not None:
+                lines.append(f"  subgraph cluster_band{b} {{")
+                lines.append('    label=""; peripheries=0;')
+            inside = {t.qualified for t in drawn if b is None or band[t.qualified] == b}
+            if len(groups) > 1:
+                for i, (title, members) in enumerate(groups.items()):
+                    members = [t for t in members if t.qualified in inside]
+                    if not members:
+                        continue
+                    fill = CLUSTER_FILLS[i % len(CLUSTER_FILLS)]
+                    lines.append(f"{indent}subgraph cluster_{i}{'' if b is None else f'_{b}'} {{")
+                    lines.append(f'{indent}  label=<<B>{html(title)}</B>>; style="rounded,filled"; '
+                                 f'fillcolor="{fill}"; color="#cbd5e1";')
+                    lines.extend(node(t, indent + "  ") for t in members)
+                    lines.append(f"{indent}}}")
+            else:
+                lines.extend(node(t, indent) for t in drawn if t.qualified in inside)
+            if b is not None:
+                lines.append("  }")
+    lines.extend(edge_line(r, tables, diagram, band.get(r.table) != band.get(r.ref_table)) for r in edges)
     if options.legend if legend is None else legend:
         title = "Schemas" if options.cluster == "schema" else "Domains"
         lines.append(f"  legend [id=\"erd-legend\", label={legend_label(legend_groups, title)}];")
@@ -322,13 +341,14 @@ def connected_parts(diagram: Diagram) -> list[set[str]]:
     return sorted(parts.values(), key=lambda p: (-len(p), min(p)))
 
 
-def part_dots(diagram: Diagram) -> list[str]:
-    """One DOT graph per connected part (single tables wrapped into one), the legend last on its own."""
+def part_dots(diagram: Diagram) -> list[Callable[..., str]]:
+    """One DOT graph per connected part (single tables wrapped into one), the legend last on its own:
+    each a function of `bands` (see to_dot), so the layout can wrap a part that comes out a strip."""
     parts = connected_parts(diagram)
     singles = set().union(*[p for p in parts if len(p) == 1]) if parts else set()
-    dots = [to_dot(diagram, p, legend=False) for p in parts if len(p) > 1]
+    drawers = [partial(to_dot, diagram, p, False) for p in parts if len(p) > 1]
     if singles:
-        dots.append(to_dot(diagram, singles, legend=False))
+        drawers.append(partial(to_dot, diagram, singles, False))
     if diagram.options.legend:
-        dots.append(to_dot(diagram, set(), legend=True))
-    return dots
+        drawers.append(partial(to_dot, diagram, set(), True))
+    return drawers

@@ -10,6 +10,7 @@ import math
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 
 from studio.errors import StudioError
 
@@ -66,7 +67,9 @@ def run_graphviz(program: str, args: list[str], dot: str, timeout: float = TIMEO
 # the first layout's aspect ratio is outside MIN_ASPECT..MAX_ASPECT, Graphviz's own `unflatten`
 # staggers the leaves over several ranks (2, 4, then about the square root of the table count, so
 # a hub's hundred children spread over ten ranks) and wraps chains of unconnected tables (-l, -c), and the
-# other rank direction is tried; the layout nearest ASPECT within the bounds is kept. (`pack` on a
+# other rank direction is tried; the layout nearest ASPECT within the bounds is kept. A picture long
+# along its ranks (a chain of references 150 tables deep: 22,000 x 2,300 points) is first wrapped:
+# its ranks cut into bands laid side by side (studio/erd/bands.py). (`pack` on a
 # `dot` graph with clusters and ports crashes Graphviz 2.43, so unconnected parts cannot be packed
 # by dot itself.)
 
@@ -101,8 +104,14 @@ def flipped(dot: str) -> str:
     return re.sub(r"rankdir=(LR|TB)", lambda m: "rankdir=" + ("TB" if m.group(1) == "LR" else "LR"), dot, count=1)
 
 
-def shape_candidates(dot: str):
-    """Other ways to lay out the same DOT, mildest first."""
+def shape_candidates(dot: str, ratio: float, wrap: Callable[..., str] | None = None):
+    """Other ways to lay out the same DOT, mildest first; `wrap(bands=n)` is the same diagram with its
+    ranks wrapped into n bands (tried first when the picture is long along its ranks)."""
+    along_ranks = ratio / ASPECT if "rankdir=LR" in dot else ASPECT / ratio
+    if wrap is not None and along_ranks > 1:
+        fewest = max(2, math.ceil(math.sqrt(along_ranks)))
+        for bands in range(fewest, fewest + 3):
+            yield wrap(bands=bands)
     root = math.ceil(math.sqrt(max(1, dot.count("[id="))))
     for leaves in sorted({2, 4, root, 2 * root}):
         staggered = unflattened(dot, leaves, 2 * leaves)
@@ -114,12 +123,13 @@ def shape_candidates(dot: str):
         yield staggered
 
 
-def render_shaped(dot: str, fmt: str = "svg", timeout: float = TIMEOUT_SECONDS, what: str = "the diagram") -> bytes:
+def render_shaped(dot: str, fmt: str = "svg", timeout: float = TIMEOUT_SECONDS, what: str = "the diagram",
+                  wrap: Callable[..., str] | None = None) -> bytes:
     """As `render`, re-laid out when the picture's aspect ratio is outside MIN_ASPECT..MAX_ASPECT."""
     svg = render(dot, "svg", timeout, what=what)
     best_dot, best = dot, svg
     if not within(aspect(svg)) and "layout=" not in dot:
-        for candidate in shape_candidates(dot):
+        for candidate in shape_candidates(dot, aspect(svg), wrap):
             tried = render(candidate, "svg", timeout, what=what)
             if _miss(tried) < _miss(best):
                 best_dot, best = candidate, tried
@@ -145,15 +155,18 @@ _PROLOG = re.compile(r"^.*?(?=<svg\b)", re.S)
 _ROOT = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
 
 
-def render_parts(dots: list[str], timeout: float = TIMEOUT_SECONDS, what: str = "the diagram") -> bytes:
-    """The SVG of several DOT graphs packed side by side in rows."""
+def render_parts(drawers: list[Callable[..., str]], timeout: float = TIMEOUT_SECONDS,
+                 what: str = "the diagram") -> bytes:
+    """The SVG of several DOT graphs packed side by side in rows; each drawer gives its part's DOT,
+    `drawer(bands=n)` with its ranks wrapped (see render_shaped)."""
+    dots = [draw() for draw in drawers]
     text = render("".join(dots), "svg", timeout, what=what).decode("utf-8")
     pieces = [p for p in re.split(r"(?=<\?xml )", text) if p.strip()]
     if len(pieces) != len(dots):
         raise StudioError(f"Graphviz returned {len(pieces)} pictures for the {len(dots)} parts of {what}")
     for i, (dot, piece) in enumerate(zip(dots, pieces, strict=True)):
         if not within(aspect(piece)):
-            pieces[i] = render_shaped(dot, "svg", timeout, what=what).decode("utf-8")
+            pieces[i] = render_shaped(dot, "svg", timeout, what=what, wrap=drawers[i]).decode("utf-8")
     sizes = [svg_size(p) for p in pieces]
     area = sum((w + PART_GAP) * (h + PART_GAP) for w, h in sizes)
     row_width = max(max(w for w, _ in sizes), math.sqrt(area * ASPECT))

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from studio.catalog import Catalog, Column, ForeignKey, PrimaryKey, Schema, Table
 from studio.erd import Options, build, render, svg_targets
+from studio.erd.bands import band_of, longest_path_ranks
 from studio.erd.layout import MAX_ASPECT, MIN_ASPECT, aspect, has_dot, svg_size
 from tests.test_erd_focus import chain_catalog
 
@@ -118,3 +119,13 @@ def test_the_benchmark_shapes_stay_within_one_to_three(tables):
     """bench/erd.py's generated schema (i references i-1 and i//2) at the sizes it reports."""
     refs = [[] if i == 0 else sorted({i - 1, i // 2}) for i in range(tables)]
     assert_readable_shape(chain_catalog(refs), Options(columns="keys", cluster="none"))
+
+
+def test_bands_follow_the_ranks_and_survive_cycles():
+    edges = [("c", "b"), ("b", "a"), ("a", "c"), ("d", "c"), ("e", "d"), ("f", "e")]
+    rank = longest_path_ranks("abcdef", edges)
+    # b -> a closes the cycle a -> c -> b and is left out; c is below both a and d (the longer way: f, e, d)
+    assert rank == {"f": 0, "e": 1, "d": 2, "a": 0, "c": 3, "b": 4}
+    bands = band_of("abcdef", edges, 2)
+    assert {n for n, b in bands.items() if b == 0} == {n for n, r in rank.items() if r < 3}
+    assert {n for n, b in bands.items() if b == 1} == {n for n, r in rank.items() if r >= 3}

@@ -10,6 +10,7 @@ from analyzers import predicates
 from analyzers.context import Context, in_table_order
 from analyzers.registry import Hit, rule
 from studio.catalog import Index, Table
+from studio.ddl import add_foreign_key
 from studio.sql import constraint_name, ident, idents, qualified, qualified_name
 
 
@@ -121,25 +122,43 @@ def _preference(index: Index) -> tuple:
     )
 
 
-def _drop_fix(ctx: Context, table: Table, index: Index) -> str:
+def drop_index_fix(ctx: Context, table: Table, index: Index) -> str:
     me = qualified_name(table.qualified)
+    referencing = _referencing(ctx, table, index) if index.unique else []
     if index.constraint is not None:
-        fix = f"ALTER TABLE {me} DROP CONSTRAINT {ident(index.constraint)};"
-    elif table.kind == "partitioned_table":  # no DROP INDEX CONCURRENTLY on a partitioned index
-        fix = f"DROP INDEX {_index_ref(table, index)};"
+        drop = f"ALTER TABLE {me} DROP CONSTRAINT {ident(index.constraint)};"
+    elif table.kind == "partitioned_table" or referencing:  # neither allows DROP INDEX CONCURRENTLY
+        drop = f"DROP INDEX {_index_ref(table, index)};"
     else:
-        fix = f"DROP INDEX CONCURRENTLY {_index_ref(table, index)};"
-    if index.unique and _referenced_by_columns(ctx, table, index):
-        return (
-            f"-- Foreign keys referencing {table.qualified} ({', '.join(index.columns)}) may depend on this\n"
-            "-- index; if the statement below reports dependent objects, drop and re-create those\n"
-            "-- foreign keys right after it, in the same transaction.\n-- " + fix
-        )
-    return fix
+        drop = f"DROP INDEX CONCURRENTLY {_index_ref(table, index)};"
+    if not referencing:
+        return drop
+    # A foreign key depends on the unique index it was bound to: drop those keys, then the index, and
+    # add them again (they bind to the twin that stays), all in one transaction.
+    lines = [
+        f"-- Foreign keys referencing {table.qualified} ({', '.join(index.columns)}) may be bound to this index:",
+        "-- they are dropped and added again around it (run it all in one transaction), then re-checked.",
+    ]
+    lines += [f"ALTER TABLE {qualified_name(child.qualified)} DROP CONSTRAINT {ident(fk.name)};" for child, fk in referencing]
+    lines.append(drop)
+    for child, fk in referencing:
+        recheck = fk.validated and child.kind != "partitioned_table"  # NOT VALID is refused there
+        lines.append(add_foreign_key(child, fk, not_valid=recheck or not fk.validated))
+        if recheck:
+            lines.append(f"ALTER TABLE {qualified_name(child.qualified)} VALIDATE CONSTRAINT {ident(fk.name)};")
+    return "\n".join(lines)
 
 
-def _referenced_by_columns(ctx: Context, table: Table, index: Index) -> bool:
-    return any(set(fk.ref_columns) == set(index.columns) for _, fk in ctx.foreign_keys_to(table.qualified))
+def _referencing(ctx: Context, table: Table, index: Index) -> list:
+    """Foreign keys (not the clones on partitions) referencing exactly the index's columns."""
+    return sorted(
+        (
+            (child, fk)
+            for child, fk in ctx.foreign_keys_to(table.qualified)
+            if child.kind != "partition" and set(fk.ref_columns) == set(index.columns)
+        ),
+        key=lambda pair: (pair[0].qualified, pair[1].name),
+    )
 
 
 @rule(
@@ -151,17 +170,24 @@ def _referenced_by_columns(ctx: Context, table: Table, index: Index) -> bool:
     only one. The extra one costs disk, memory, write time and vacuum work for nothing.""",
 )
 def duplicate_index(ctx: Context) -> Iterable[Hit]:
-    """Indexes with the same method, keys, predicate and INCLUDE list; the extra ones are reported.
+    """Indexes with the same method, keys, rows (predicate) and INCLUDE list; the extra ones are reported.
+
+    A unique key over the primary key's columns in another order is reported too, at info: its
+    uniqueness is the primary key's, but as an index it may serve other lookups.
 
     Bad:
         CREATE TABLE orders (id bigint PRIMARY KEY, placed_at timestamptz NOT NULL);
         CREATE INDEX orders_placed_at_idx ON orders (placed_at);
         CREATE INDEX orders_placed_idx ON orders (placed_at);
 
+        CREATE TABLE customers (id bigint PRIMARY KEY);
+        ALTER TABLE customers ADD CONSTRAINT customers_id_key UNIQUE (id);
+
     Good:
         CREATE TABLE orders (id bigint PRIMARY KEY, placed_at timestamptz NOT NULL);
         CREATE INDEX orders_placed_at_idx ON orders (placed_at);
         CREATE INDEX orders_placed_desc_idx ON orders (placed_at) WHERE id > 100;
+        CREATE TABLE customers (id bigint PRIMARY KEY, email text NOT NULL UNIQUE);
     """
     for table in _owner_tables(ctx):
         groups: dict[tuple, list[Index]] = {}
@@ -177,8 +203,40 @@ def duplicate_index(ctx: Context) -> Iterable[Hit]:
                     table.qualified,
                     f"index {extra.name} on {table.qualified} ({', '.join(extra.columns)}) duplicates {keep.name}",
                     columns=in_table_order(table, extra.column_keys),
-                    fix=_drop_fix(ctx, table, extra),
+                    fix=drop_index_fix(ctx, table, extra),
                 )
+        yield from _unique_repeating_primary_key(ctx, table, groups)
+
+
+def _unique_repeating_primary_key(ctx: Context, table: Table, groups: dict[tuple, list[Index]]) -> Iterable[Hit]:
+    """A unique key over the primary key's columns in another order or form (UNIQUE (b, a) beside
+    PRIMARY KEY (a, b)): its uniqueness is enforced twice, but it may still serve lookups as an index."""
+    pk = next((i for i in table.indexes if i.primary), None)
+    if pk is None:
+        return
+    twins = {i.name for i in groups.get(_shape(table, pk), ())}
+    for index in table.indexes:
+        if (
+            not index.unique
+            or index.primary
+            or index.name in twins
+            or not index.valid
+            or index.predicate
+            or None in index.column_keys
+            or set(index.column_keys) != set(pk.column_keys)
+        ):
+            continue
+        plan = "\n".join(f"-- {line}" for line in drop_index_fix(ctx, table, index).splitlines())
+        yield Hit(
+            table.qualified,
+            f"unique key {index.constraint or index.name} on {table.qualified} ({', '.join(index.columns)}) repeats"
+            f" the uniqueness of the primary key {pk.name} ({', '.join(pk.columns)}); as an index it serves only"
+            " lookups in its own key order, and whether any query needs those (its idx_scan in"
+            " pg_stat_user_indexes, or the unused-index workload check) settles it",
+            columns=in_table_order(table, index.column_keys),
+            fix=f"-- Only if no query needs it as an index:\n{plan}",
+            severity="info",
+        )
 
 
 def _key_core(index: Index) -> tuple:
@@ -232,7 +290,7 @@ def redundant_index(ctx: Context) -> Iterable[Hit]:
                 f"index {index.name} on {table.qualified} ({', '.join(index.columns)}) {how}"
                 f" {cover.name} ({', '.join(cover.columns)})",
                 columns=in_table_order(table, index.column_keys),
-                fix=_drop_fix(ctx, table, index),
+                fix=drop_index_fix(ctx, table, index),
             )
 
 

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 
 from analyzers import naming
 from analyzers.context import Context, in_table_order
+from analyzers.indexes import drop_index_fix
+from analyzers.normalization import key_columns
 from analyzers.registry import Hit, rule
 from studio.catalog import Column, ForeignKey, Table
 from studio.sql import constraint_name, ident, idents, qualified_name
@@ -49,19 +51,82 @@ def _fk_pair(table: Table, columns, ref: Table | None, ref_columns) -> str:
 def no_primary_key(ctx: Context) -> Iterable[Hit]:
     """A stored table (ordinary or partitioned) with no primary key.
 
+    A table whose unique key already covers NOT NULL columns is told to promote it, at warning.
+
     Bad:
         CREATE TABLE events (kind text NOT NULL, payload jsonb);
+        CREATE TABLE settings (name text NOT NULL, value text);
+        CREATE UNIQUE INDEX settings_name_idx ON settings (name);
 
     Good:
         CREATE TABLE events (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, kind text NOT NULL);
+        CREATE TABLE settings (name text NOT NULL, value text);
+        CREATE UNIQUE INDEX settings_name_idx ON settings (name);
+        ALTER TABLE settings ADD PRIMARY KEY USING INDEX settings_name_idx;
     """
     for table in _owner_tables(ctx):
-        if table.primary_key is None:
-            yield Hit(
-                table.qualified,
-                f"{table.qualified} has no primary key",
-                fix=_primary_key_fix(table),
-            )
+        if table.primary_key is not None:
+            continue
+        key = promotable_unique(table)
+        if key is None:
+            yield Hit(table.qualified, f"{table.qualified} has no primary key", fix=_primary_key_fix(table))
+            continue
+        name, columns = key
+        yield Hit(
+            table.qualified,
+            f"{table.qualified} has no primary key, but its unique key {name} ({', '.join(columns)}) over NOT NULL"
+            " columns can be promoted to one",
+            columns=in_table_order(table, columns),
+            fix=_promote_fix(ctx, table, name, columns),
+            severity="warning",
+            explanation=(
+                "The unique key already identifies every row, but it is not declared the primary key: logical"
+                " replication cannot ship the table's updates and deletes (its replica identity needs a primary"
+                " key or an explicit choice), and tools and ORMs that look for a primary key find none."
+                " Promoting the existing unique index builds nothing and takes only a brief lock."
+            ),
+        )
+
+
+def promotable_unique(table: Table) -> tuple[str, tuple[str, ...]] | None:
+    """(constraint or index name, columns) of the first unique key a primary key can be made of:
+    plain NOT NULL columns, no predicate, and on a partitioned table the partition key's columns."""
+    partition_columns = set(table.partitioning.columns) if table.partitioning else set()
+    if None in partition_columns:
+        return None
+    candidates = [(u.name, u.columns) for u in table.uniques]
+    candidates += [
+        (i.name, i.column_keys)
+        for i in table.indexes
+        if i.unique and i.valid and not i.predicate and i.constraint is None and None not in i.column_keys
+    ]
+    for name, columns in sorted(candidates, key=lambda c: (len(c[1]), c[0])):
+        if all((c := table.column(n)) is not None and not c.nullable for n in columns) and partition_columns <= set(
+            columns
+        ):
+            return name, tuple(columns)
+    return None
+
+
+def _promote_fix(ctx: Context, table: Table, name: str, columns) -> str:
+    me = qualified_name(table.qualified)
+    index = next((i for i in table.indexes if i.name == name or i.constraint == name), None)
+    if table.kind == "partitioned_table" or index is None:
+        return f"ALTER TABLE {me} ADD PRIMARY KEY ({idents(columns)});"
+    reusable = index.method == "btree" and not index.include and all(
+        not k.descending and not k.nulls_first and not k.opclass and not k.collation for k in index.keys
+    )
+    if index.constraint is None and reusable:
+        return f"ALTER TABLE {me} ADD PRIMARY KEY USING INDEX {ident(index.name)};"
+    # A constraint's index (or one PostgreSQL cannot reuse) stays; the key gets an index of its own.
+    pkey = ctx.free_name(table.schema, constraint_name(table.name, [], "pkey"))
+    lines = [
+        f"CREATE UNIQUE INDEX CONCURRENTLY {ident(pkey)} ON {me} ({idents(columns)});",
+        f"ALTER TABLE {me} ADD CONSTRAINT {ident(pkey)} PRIMARY KEY USING INDEX {ident(pkey)};",
+    ]
+    if index.constraint is not None:  # the unique constraint now repeats the primary key
+        lines.append(drop_index_fix(ctx, table, index))
+    return "\n".join(lines)
 
 
 def _primary_key_fix(table: Table) -> str:
@@ -72,12 +137,6 @@ def _primary_key_fix(table: Table) -> str:
             f"-- {table.qualified} is partitioned by an expression: a primary key must contain the\n"
             "-- partition key columns, so add a key column and re-partition by columns first."
         )
-    for unique in [*table.uniques, *(i for i in table.indexes if i.unique and not i.predicate)]:
-        cols = unique.columns
-        if all(table.column(c) is not None and not table.column(c).nullable for c in cols) and set(
-            partition_columns
-        ) <= set(cols):
-            return f"ALTER TABLE {me} ADD PRIMARY KEY ({idents(cols)});"
     name = "id" if table.column("id") is None else naming.singular(naming.last_word(table.name)) + "_key_id"
     lines = [f"ALTER TABLE {me} ADD COLUMN {ident(name)} bigint GENERATED ALWAYS AS IDENTITY;"]
     lines.append(f"ALTER TABLE {me} ADD PRIMARY KEY ({idents([name, *partition_columns])});")
@@ -294,6 +353,7 @@ def natural_key_not_unique(ctx: Context) -> Iterable[Hit]:
             UNIQUE (tenant_id, invoice_number)
         );
         CREATE TABLE manufacturers (id bigint PRIMARY KEY, country_code text NOT NULL);
+        CREATE TABLE vouchers (id bigint PRIMARY KEY, kind text NOT NULL, code text NOT NULL, UNIQUE (kind, code));
     """
     extra = frozenset(naming.fold(n) for n in ctx.settings.natural_key_names)
     unique_elsewhere: dict[str, set[str]] | None = None  # built at the first candidate: often none
@@ -304,15 +364,15 @@ def natural_key_not_unique(ctx: Context) -> Iterable[Hit]:
         if unique_elsewhere is None:
             unique_elsewhere = _unique_column_names(ctx)
         tenant = ctx.tenant_column(table)
-        uniques = _unique_column_sets(table)
+        # Unique alone, per parent row (UNIQUE (workspace_id, build_number)) or together with any other
+        # column (UNIQUE (kind, code)), or inside an expression (lower(code)): a decision already made.
+        in_unique = {c for s in _unique_column_sets(table) for c in s}
+        in_unique |= {c for i in table.indexes if i.unique and i.valid for c in key_columns(table, i.columns)}
         references = ctx.references(table)
-        # Unique per tenant or per parent row (UNIQUE (workspace_id, build_number)) is enforced.
-        scopes = {c for cols, *_ in references for c in cols} | {tenant}
-        scopes |= {c.name for c in table.columns if naming.id_stem(c.name)}
         parents = [ctx.catalog.table(ref) for _, ref, _, _ in references]
         parent_stems = {naming.fold(naming.id_stem(c) or "") for cols, *_ in references for c in cols}
         for column in candidates:
-            if any(column.name in s and s - {column.name} <= scopes for s in uniques):
+            if column.name in in_unique:
                 continue
             parts = naming.words(column.name)
             if len(parts) > 1 and "".join(parts[:-1]) in parent_stems:
@@ -325,9 +385,11 @@ def natural_key_not_unique(ctx: Context) -> Iterable[Hit]:
                 yield Hit(
                     table.qualified,
                     f"{table.qualified}.{column.name} may be a natural key with no unique constraint, or a copy of"
-                    f" the {column.name} that is unique in {', '.join(others[:3])}{' and others' * (len(others) > 3)}",
+                    f" the {column.name} that is unique in {', '.join(others[:3])}{' and others' * (len(others) > 3)};"
+                    " whether values repeat here (the duplicate-natural-key-values data check) settles it",
                     columns=(column.name,),
-                    fix=_unique_fix(ctx, table, key),
+                    fix="-- Only if no two rows may share it (check the data first):\n"
+                    + "\n".join(f"-- {line}" for line in _unique_fix(ctx, table, key).splitlines()),
                     severity="info",
                 )
                 continue

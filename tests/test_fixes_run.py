@@ -17,9 +17,9 @@ import pytest
 
 from analyzers.engine import analyze
 from studio.sources import demo, embedded, postgres
-from studio.sources.ddl_script import split
 from studio.sql import ident, qualified_name
 from tests.conftest import corpus_file
+from tests.fix_runner import apply_fix
 
 CORPUS = [
     "pagila-schema.sql",
@@ -35,31 +35,6 @@ def _copy(template: str) -> str:
     with embedded.connect() as conn:
         conn.execute(f"CREATE DATABASE {ident(name)} TEMPLATE {ident(template)}")
     return name
-
-
-def _batches(fix: str) -> list[tuple[bool, list[str]]]:
-    """Consecutive statements grouped: (concurrent?, statements)."""
-    out: list[tuple[bool, list[str]]] = []
-    for statement in split(fix):
-        if statement.is_meta or not statement.sql.strip():
-            continue
-        concurrent = "CONCURRENTLY" in statement.sql.upper()
-        if out and not concurrent and not out[-1][0]:
-            out[-1][1].append(statement.sql)
-        else:
-            out.append((concurrent, [statement.sql]))
-    return out
-
-
-def _apply(database: str, fix: str) -> None:
-    with embedded.connect(database) as conn:
-        for concurrent, statements in _batches(fix):
-            if concurrent:
-                conn.execute(statements[0])
-            else:
-                with conn.transaction():
-                    for sql in statements:
-                        conn.execute(sql)
 
 
 def _empty(database: str, tables) -> None:
@@ -81,7 +56,7 @@ def _run_all_fixes(template: str, catalog) -> list[str]:
         try:
             for finding in findings:
                 try:
-                    _apply(copy, finding.fix)
+                    apply_fix(copy, finding.fix)
                 except psycopg.Error as exc:
                     if not (exc.sqlstate or "").startswith("23"):
                         failures.append(f"{finding.key}: {exc}".splitlines()[0])
@@ -89,7 +64,7 @@ def _run_all_fixes(template: str, catalog) -> list[str]:
                     empty = _copy(template)
                     try:
                         _empty(empty, catalog.tables)
-                        _apply(empty, finding.fix)
+                        apply_fix(empty, finding.fix)
                     except psycopg.Error as again:
                         failures.append(f"{finding.key} (on an empty copy): {again}".splitlines()[0])
                     finally:

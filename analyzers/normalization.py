@@ -112,7 +112,11 @@ def _prefix_rest(column: str, prefix_words: tuple[str, ...]) -> str | None:
     order), say so in a comment and suppress this finding.""",
 )
 def denormalized_column(ctx: Context) -> Iterable[Hit]:
-    """
+    """A column copying a parent's column, reachable through the reference.
+
+    A copy beside a foreign key that is set to NULL when the parent goes (ON DELETE SET NULL / SET DEFAULT)
+    outlives the parent row: it is reported at info, as a likely deliberate record.
+
     Bad:
         CREATE TABLE customers (id bigint PRIMARY KEY, name text NOT NULL);
         CREATE TABLE work_orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers,
@@ -151,7 +155,8 @@ def denormalized_column(ctx: Context) -> Iterable[Hit]:
                         continue
                     seen.add(column.name)
                     how = "foreign key" if declared else "implied reference"
-                    snapshot = _records_a_moment(table.name)
+                    outlives = declared and _outlives_parent(table, columns)
+                    snapshot = _records_a_moment(table.name) or outlives
                     yield Hit(
                         table.qualified,
                         f"{table.qualified}.{column.name} copies {ref_table}.{twin.name}, already reachable"
@@ -166,8 +171,14 @@ def denormalized_column(ctx: Context) -> Iterable[Hit]:
                             ]
                         ),
                         severity="info" if snapshot else None,
-                        explanation=_SNAPSHOT_EXPLANATION if snapshot else None,
+                        explanation=(_OUTLIVES_EXPLANATION if outlives else _SNAPSHOT_EXPLANATION) if snapshot else None,
                     )
+
+
+def _outlives_parent(table: Table, columns) -> bool:
+    return any(
+        fk.columns == tuple(columns) and fk.on_delete in ("SET NULL", "SET DEFAULT") for fk in table.foreign_keys
+    )
 
 
 # Tables that record a moment (invoice lines, order items, history): a copied value is usually the value then.
@@ -206,6 +217,11 @@ _SNAPSHOT_EXPLANATION = """This table records a business event (an invoice, an o
 of the referenced value is often a deliberate snapshot of the value at that time. If so, document it in a
 column comment and suppress this; if not, read the value through the join so it cannot go stale."""
 
+_OUTLIVES_EXPLANATION = """The foreign key is set to NULL when the referenced row is deleted, so this copy is the only
+place its value survives: most likely a deliberate record (a list's name kept on a campaign after the list is
+gone). If it is, say so in a column comment and suppress this; if the copy must follow the parent while it
+exists, read it through the join and keep the copy only for deleted parents."""
+
 
 def _pairs(table: Table) -> Iterable[tuple[str, str]]:
     """(`<x>_type`, `<x>_id`) column pairs, snake_case or CamelCase."""
@@ -232,8 +248,15 @@ def _pairs(table: Table) -> Iterable[tuple[str, str]]:
     exactly one is set, keeps the same flexibility with real integrity.""",
 )
 def polymorphic_association(ctx: Context) -> Iterable[Hit]:
-    """
+    """A `<x>_type` / `<x>_id` pair where the id points at other tables' keys and the type says which.
+
+    Not one: the id is the row's own key (in the primary key, unique without the type column, or the key
+    of a table with no primary key); the type is a number or names no table (an enum or CHECK whose
+    values are no table's name, a `<x>` that is itself a table, so the type is a kind of that row); or
+    no table has a key of the id's type.
+
     Bad:
+        CREATE TABLE posts (id bigint PRIMARY KEY);
         CREATE TABLE comments (id bigint PRIMARY KEY, commentable_type text NOT NULL,
                                commentable_id bigint NOT NULL, body text);
 
@@ -243,11 +266,17 @@ def polymorphic_association(ctx: Context) -> Iterable[Hit]:
         CREATE TABLE comments (id bigint PRIMARY KEY, post_id bigint REFERENCES posts,
                                photo_id bigint REFERENCES photos, body text,
                                CHECK (num_nonnulls(post_id, photo_id) = 1));
+        CREATE TABLE uploads (media_id text PRIMARY KEY, media_type text NOT NULL);
+        CREATE TABLE rooms (id bigint PRIMARY KEY);
+        CREATE TABLE room_stats (id bigint PRIMARY KEY, room_id bigint NOT NULL, room_type text);
+        CREATE TABLE jobs (id bigint PRIMARY KEY, runner_type integer NOT NULL, runner_id bigint NOT NULL);
+        CREATE TYPE file_kind AS ENUM ('image', 'video');
+        CREATE TABLE files (id bigint PRIMARY KEY, owner_type file_kind NOT NULL, owner_id bigint NOT NULL);
     """
     for table in ctx.owner_tables:
         in_fk = {c for fk in table.foreign_keys for c in fk.columns}
         for type_column, id_column in _pairs(table):
-            if id_column in in_fk:
+            if id_column in in_fk or not _points_at_tables(ctx, table, type_column, id_column):
                 continue
             t = qualified_name(table.qualified)
             yield Hit(
@@ -265,6 +294,58 @@ def polymorphic_association(ctx: Context) -> Iterable[Hit]:
                     ]
                 ),
             )
+
+
+def _points_at_tables(ctx: Context, table: Table, type_column: str, id_column: str) -> bool:
+    """Whether `id_column` is a reference into the tables `type_column` names (see polymorphic_association)."""
+    if _is_own_key(table, type_column, id_column):
+        return False
+    kind, ident_column = table.column(type_column), table.column(id_column)
+    if type_family(kind) != "text" and _enum_labels(ctx, kind) is None:
+        return False
+    named = _named_values(ctx, table, kind)
+    if named is not None and not any(ctx.tables_named_like(naming.singular(v), table.schema) for v in named):
+        return False
+    if ctx.tables_named_like(naming.id_stem(id_column) or id_column, table.schema):
+        return False  # <x>_id references table <x>: <x>_type is a kind of that row
+    return type_family(ident_column) in _key_families(ctx)
+
+
+def _is_own_key(table: Table, type_column: str, id_column: str) -> bool:
+    if table.primary_key is not None and id_column in table.primary_key.columns:
+        return True
+    keys = [set(u.columns) for u in table.uniques]
+    keys += [set(i.column_keys) for i in table.indexes if i.unique and not i.predicate and None not in i.column_keys]
+    if table.primary_key is None and any(id_column in k for k in keys):
+        return True
+    return any(id_column in k and type_column not in k for k in keys)
+
+
+def _enum_labels(ctx: Context, column: Column) -> tuple[str, ...] | None:
+    name = column.type.split(".")[-1].strip('"')
+    return next((e.labels for e in ctx.catalog.enums if e.name == name), None)
+
+
+_IN_LIST = re.compile(r"'((?:[^']|'')*)'")
+
+
+def _named_values(ctx: Context, table: Table, column: Column) -> list[str] | None:
+    """The values an enum or a CHECK on the column allows, folded; None when nothing lists them."""
+    if (labels := _enum_labels(ctx, column)) is not None:
+        return [naming.fold(v) for v in labels]
+    for check in table.checks:
+        if check.columns == (column.name,) and (values := _IN_LIST.findall(check.expression)):
+            return [naming.fold(v.replace("''", "'").split("::")[-1]) for v in values]
+    return None
+
+
+def _key_families(ctx: Context) -> set[str]:
+    return {
+        type_family(c)
+        for t in ctx.catalog.stored_tables
+        if t.primary_key is not None and len(t.primary_key.columns) == 1
+        and (c := t.column(t.primary_key.columns[0])) is not None
+    }
 
 
 _ATTRIBUTE = re.compile(r"(attr\w*|attribute\w*|key|property|field|name|property_name|field_name|key_name)\Z")

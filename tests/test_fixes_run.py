@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -28,6 +29,7 @@ CORPUS = [
     "coder-dump.sql",
     "lago-api-structure.sql",
 ]
+OWN_CORPUS = Path(__file__).parent / "corpus"  # dumps kept with the tests (tests/corpus/README.md)
 
 
 def _copy(template: str) -> str:
@@ -84,11 +86,11 @@ def test_demo_fixes_run():
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.parametrize("name", CORPUS)
+@pytest.mark.parametrize("name", CORPUS + sorted(p.name for p in OWN_CORPUS.glob("*.sql")))
 def test_corpus_fixes_run(name):
     from studio.sources import ddl
 
-    with ddl.load_file(corpus_file(name)) as loaded:
+    with ddl.load_file(OWN_CORPUS / name if (OWN_CORPUS / name).exists() else corpus_file(name)) as loaded:
         assert analyze(loaded.catalog).findings, f"{name}: expected findings to fix"
         failures = _run_all_fixes(loaded.database, loaded.catalog)
     assert not failures, "\n".join(failures)

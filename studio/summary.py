@@ -6,8 +6,12 @@ Pure functions over the model, shared by the studio's Overview page and `schema-
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from operator import attrgetter
 
+import msgspec
+
+from studio import json_codec
 from studio.catalog import Catalog, Index, Note, Table
 from studio.units import human_bytes
 
@@ -245,11 +249,35 @@ def catalog_text(catalog: Catalog) -> str:
 
 # JSON ------------------------------------------------------------------------------------------
 
+_CATALOG_FIELDS = tuple(f.name for f in fields(Catalog))
+_TABLE_FIELDS = tuple(f.name for f in fields(Table))
+_INDEX_FIELDS = tuple(f.name for f in fields(Index))
+_catalog_values = attrgetter(*_CATALOG_FIELDS)
+_table_values = attrgetter(*_TABLE_FIELDS)
+_index_values = attrgetter(*_INDEX_FIELDS)
+
+
+def _inspect_index(index: Index) -> dict:
+    data = dict(zip(_INDEX_FIELDS, _index_values(index), strict=True))
+    data["columns"] = index.columns
+    return data
+
+
+def _inspect_table(table: Table) -> dict:
+    data = dict(zip(_TABLE_FIELDS, _table_values(table), strict=True))
+    data["indexes"] = [_inspect_index(i) for i in table.indexes]
+    return data
+
+
+def inspect_json_bytes(catalog: Catalog, indent: int | None = None) -> bytes:
+    """`schema-studio inspect --format json`: the catalog's JSON plus, per index, its key `columns`
+    (expressions as their text) after the index's own fields. Only the catalog, tables and indexes
+    are opened into dicts; everything under them is encoded straight from the dataclasses."""
+    data = dict(zip(_CATALOG_FIELDS, _catalog_values(catalog), strict=True))
+    data["tables"] = [_inspect_table(t) for t in catalog.tables]
+    return json_codec.dumps(data, indent)
+
 
 def inspect_json(catalog: Catalog) -> dict:
-    """The catalog's dict, plus per index its key `columns` (expressions as their text)."""
-    data = catalog.to_dict()
-    for table, table_data in zip(catalog.tables, data["tables"], strict=True):
-        for index, index_data in zip(table.indexes, table_data["indexes"], strict=True):
-            index_data["columns"] = list(index.columns)
-    return data
+    """`inspect_json_bytes` as plain data."""
+    return msgspec.json.decode(inspect_json_bytes(catalog))

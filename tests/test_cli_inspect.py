@@ -129,3 +129,36 @@ def test_unreachable_dsn_exits_2_without_the_password():
     line = _assert_one_line_error(result)
     assert secret not in result.stderr and secret not in result.stdout
     assert "127.0.0.1" in line and "alice" in line
+
+
+def test_indent_prints_what_json_dumps_prints(tmp_path):
+    schema = tmp_path / "shop.sql"
+    schema.write_text(TWO_TABLES + "COMMENT ON TABLE shop.customer IS 'clientèle, 顧客';\n")
+    compact = inspect("--ddl", str(schema))
+    assert compact.returncode == 0, compact.stderr
+    assert compact.stdout.count("\n") == 1 and compact.stdout.endswith("}\n")
+    data = json.loads(compact.stdout)
+    assert next(t for t in data["tables"] if t["name"] == "customer")["comment"] == "clientèle, 顧客"
+    for indent in ("1", "2", "4"):
+        out = tmp_path / f"indent{indent}.json"
+        result = inspect("--ddl", str(schema), "--indent", indent, "-o", str(out))
+        assert result.returncode == 0, result.stderr
+        text = out.read_text(encoding="utf-8")
+        indented = json.loads(text)
+        assert text == json.dumps(indented, indent=int(indent), ensure_ascii=False) + "\n"
+        assert _without_sandbox_name(indented) == _without_sandbox_name(data)
+    zero = inspect("--ddl", str(schema), "--indent", "0")
+    assert zero.returncode == 0, zero.stderr
+    assert zero.stdout.count("\n") == 1
+    assert _without_sandbox_name(json.loads(zero.stdout)) == _without_sandbox_name(data)
+
+
+def _without_sandbox_name(data: dict) -> dict:
+    assert data["database"].startswith("studio_sandbox_")  # each load gets its own sandbox database
+    return {**data, "database": ""}
+
+
+@pytest.mark.parametrize("indent", ["-1", "two"])
+def test_bad_indent_exits_2_with_one_line(indent):
+    line = _assert_one_line_error(inspect("--demo", "--indent", indent))
+    assert "--indent" in line and repr(indent) in line

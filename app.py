@@ -1,6 +1,9 @@
 """Schema Studio: the Streamlit entry point. Pages are declared here and only here.
 
-Adding a page is one line in PAGES: (section, file under pages/, title, Material icon).
+Adding a page is one line in PAGES: (section, file under views/, title, Material icon).
+The folder is not named pages/: Streamlit treats a pages/ folder beside the entry point as the old
+multipage layout until st.navigation has run once in the process, so a deep link as the first request
+after a start ran the page file without app.py (raw file names in the sidebar, no schema loaded).
 """
 
 from __future__ import annotations
@@ -11,17 +14,17 @@ from studio.ui import state
 from studio.ui.components import md
 
 PAGES: list[tuple[str, str, str, str]] = [
-    ("Source", "pages/connect.py", "Connect", ":material/power:"),
-    ("Source", "pages/overview.py", "Overview", ":material/table_view:"),
-    ("Analyze", "pages/findings.py", "Findings", ":material/troubleshoot:"),
-    ("Analyze", "pages/workload.py", "Workload", ":material/query_stats:"),
-    ("Explore", "pages/erd.py", "ERD", ":material/schema:"),
-    ("Design", "pages/design.py", "Design", ":material/architecture:"),
-    ("Decide", "pages/workshop.py", "Workshop", ":material/groups:"),
-    ("Decide", "pages/workspaces.py", "Workspaces", ":material/folder_open:"),
-    ("Decide", "pages/export.py", "Export", ":material/package_2:"),
+    ("Source", "views/connect.py", "Connect", ":material/power:"),
+    ("Source", "views/overview.py", "Overview", ":material/table_view:"),
+    ("Analyze", "views/findings.py", "Findings", ":material/troubleshoot:"),
+    ("Analyze", "views/workload.py", "Workload", ":material/query_stats:"),
+    ("Explore", "views/erd.py", "ERD", ":material/schema:"),
+    ("Design", "views/design.py", "Design", ":material/architecture:"),
+    ("Decide", "views/workshop.py", "Workshop", ":material/groups:"),
+    ("Decide", "views/workspaces.py", "Workspaces", ":material/folder_open:"),
+    ("Decide", "views/export.py", "Export", ":material/package_2:"),
 ]
-DEFAULT_PAGE = "pages/overview.py"
+DEFAULT_PAGE = "views/overview.py"
 
 
 def navigation() -> dict[str, list[st.Page]]:

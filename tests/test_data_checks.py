@@ -409,7 +409,7 @@ def test_findings_page_runs_data_checks_in_the_background_and_merges_them():
 
     at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=180)
     at.run()
-    at.switch_page("pages/findings.py").run()
+    at.switch_page("views/findings.py").run()
     assert not at.exception, [e.value for e in at.exception]
     static_total = int(next(m.value for m in at.metric if m.label == "Findings").replace(",", ""))
     next(b for b in at.button if b.label == "Run data checks").click()

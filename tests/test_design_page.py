@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from studio.data.volumes import PartitionAdvice
 from studio.design.decisions import Decisions, Tenancy
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "design.py")
+PAGE = str(Path(__file__).resolve().parent.parent / "views" / "design.py")
 
 
 @pytest.fixture(scope="module")

@@ -32,7 +32,7 @@ def test_details_panel_applies_the_sessions_suppressions():
     assert len(found) >= 2
 
     at.session_state[SELECTED] = TABLE
-    at.switch_page("pages/erd.py").run()
+    at.switch_page("views/erd.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert findings_heading(at) == f"**Findings** ({len(found)})"
     assert "customer_<wbr>name" in html_bodies(at)  # identifiers wrap at their parts

@@ -55,7 +55,7 @@ def test_live_database_test_then_load_never_shows_the_password(scratch_db):
            CREATE TABLE member (id int PRIMARY KEY, team_id int REFERENCES "Team"(id));"""
     )
     at = _studio()
-    at.switch_page("pages/connect.py").run()
+    at.switch_page("views/connect.py").run()
     at.text_input(key="connect.url").set_value(scratch_db.url)
     at.text_input(key="connect.password").set_value(SECRET)
     at.run()
@@ -73,7 +73,7 @@ def test_live_database_test_then_load_never_shows_the_password(scratch_db):
     assert SECRET not in source.label
     assert SECRET not in _texts(at)
 
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("views/overview.py").run()
     assert _metric(at, "Tables") == "2"
     assert _metric(at, "Foreign keys") == "1"
     assert SECRET not in _texts(at)
@@ -84,7 +84,7 @@ def test_unreachable_database_is_one_line_error_without_password():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     at = _studio()
-    at.switch_page("pages/connect.py").run()
+    at.switch_page("views/connect.py").run()
     at.text_input(key="connect.url").set_value(f"postgresql://bob@127.0.0.1:{port}/shop?connect_timeout=5")
     at.text_input(key="connect.password").set_value(SECRET)
     at.run()
@@ -103,7 +103,7 @@ def test_switching_source_clears_source_scoped_state():
     at.session_state["source.some_page.selection"] = "orders"
     at.session_state["studio.keep"] = 1
     generation = at.session_state["studio.source_generation"]
-    at.switch_page("pages/connect.py").run()
+    at.switch_page("views/connect.py").run()
     at.button(key="connect.demo").click()
     at.run()
     assert "source.some_page.selection" not in at.session_state

@@ -15,7 +15,7 @@ def render(catalog: Catalog) -> None:
     with st.container(border=True):
         head = st.columns([3, 1], vertical_alignment="center")
         head[0].subheader("Health")
-        head[1].page_link("pages/findings.py", label="All findings", icon=":material/troubleshoot:")
+        head[1].page_link("views/findings.py", label="All findings", icon=":material/troubleshoot:")
         cells = st.columns(4)
         cells[0].metric("Errors", counted["severity"]["error"], help="Integrity or security is broken.")
         cells[1].metric(

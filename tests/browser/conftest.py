@@ -2,6 +2,7 @@
 
 Fixtures:
 - `studio_url` (session): starts the studio on a free port, waits for /_stcore/health, stops it.
+- `running_studio()`: the same as a context manager, for tests that need a fresh process.
 - `browser` (session): Debian's Chromium through Playwright's sync API.
 - `page` (function): a fresh browser context and page on the studio, with a screenshot under
   out/screenshots/ when the test fails.
@@ -57,9 +58,9 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=15)
 
 
-@pytest.fixture(scope="session")
-def studio_url(tmp_path_factory) -> str:
-    """The base URL of a running studio; its output is in out/streamlit-<port>.log."""
+@contextlib.contextmanager
+def running_studio():
+    """A fresh studio process on a free port, stopped on exit; its output is in out/streamlit-<port>.log."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ, SCHEMA_STUDIO_HOME=os.environ["SCHEMA_STUDIO_HOME"], PYTHONUNBUFFERED="1")
@@ -91,6 +92,13 @@ def studio_url(tmp_path_factory) -> str:
         yield base
     finally:
         _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def studio_url() -> str:
+    """The base URL of a studio shared by the session."""
+    with running_studio() as base:
+        yield base
 
 
 _FAILED = pytest.StashKey[bool]()

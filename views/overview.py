@@ -118,7 +118,7 @@ source = state.current()
 if source is None:
     st.title("Overview")
     st.info("No schema is loaded: choose the demo, a database or a file on the Connect page.")
-    st.page_link("pages/connect.py", label="Connect", icon=":material/power:")
+    st.page_link("views/connect.py", label="Connect", icon=":material/power:")
 else:
     header(source)
     health_summary(source.catalog)

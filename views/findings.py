@@ -151,7 +151,7 @@ source = state.current()
 st.title("Findings")
 if source is None:
     st.info("No schema is loaded: choose the demo, a database or a file on the Connect page.")
-    st.page_link("pages/connect.py", label="Connect", icon=":material/power:")
+    st.page_link("views/connect.py", label="Connect", icon=":material/power:")
 else:
     st.caption(f"{md(source.label)} · what is wrong, why it matters, and the DDL that fixes it")
     report = ui.cached_report(source.catalog, ui.session_suppressions())

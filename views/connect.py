@@ -37,7 +37,7 @@ def current_source_panel(panel) -> None:
             return
         left, right = st.columns([4, 1], vertical_alignment="center")
         left.markdown(f"**Studying:** {md(source.label)} · {md(_describe(source))}")
-        right.page_link("pages/overview.py", label="Open the overview", icon=":material/arrow_forward:")
+        right.page_link("views/overview.py", label="Open the overview", icon=":material/arrow_forward:")
         notes_panel(source.notes)
 
 

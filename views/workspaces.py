@@ -50,7 +50,7 @@ def workspace_list():
 
 def history(workspace_id: str) -> None:
     workspace = ui.store().get(workspace_id)
-    st.page_link("pages/workshop.py", label="Run the workshop", icon=":material/groups:",
+    st.page_link("views/workshop.py", label="Run the workshop", icon=":material/groups:",
                  query_params={"ws": workspace_id})
     versions = ui.store().history(workspace_id)
     st.subheader(f"History of {md(workspace.name)}", anchor=False)

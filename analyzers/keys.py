@@ -10,6 +10,7 @@ from analyzers.context import Context, in_table_order
 from analyzers.indexes import drop_index_fix
 from analyzers.normalization import key_columns
 from analyzers.registry import Hit, rule
+from analyzers.types import alter_type_fix
 from studio.catalog import Column, ForeignKey, Table
 from studio.sql import constraint_name, ident, idents, qualified_name
 
@@ -218,10 +219,17 @@ def _enforced_by_every_partition(ctx: Context, table: Table, implied) -> bool:
 def foreign_key_type_mismatch(ctx: Context) -> Iterable[Hit]:
     """An FK column whose type is not the referenced column's type.
 
+    When the child is the wider integer (a bigint referencing an integer key), the fix widens the parent's
+    key (and its sequence): narrowing the child would only move the overflow to the child's inserts.
+
     Bad:
         CREATE TABLE customers (id bigint PRIMARY KEY);
         CREATE TABLE orders (id bigint PRIMARY KEY, customer_id integer REFERENCES customers (id));
         CREATE INDEX ON orders (customer_id);
+
+        CREATE TABLE regions (id serial PRIMARY KEY);
+        CREATE TABLE stores (id bigint PRIMARY KEY, region_id bigint REFERENCES regions (id));
+        CREATE INDEX ON stores (region_id);
 
     Good:
         CREATE TABLE customers (id bigint PRIMARY KEY);
@@ -237,19 +245,39 @@ def foreign_key_type_mismatch(ctx: Context) -> Iterable[Hit]:
                 col, ref_col = table.column(col_name), ref.column(ref_name)
                 if col is None or ref_col is None or col.type == ref_col.type:
                     continue
-                me = qualified_name(table.qualified)
+                widen_parent = _INTEGER_WIDTH.get(col.type, 0) > _INTEGER_WIDTH.get(ref_col.type, 9)
                 yield Hit(
                     table.qualified,
                     f"{table.qualified}.{col_name} is {col.type} but references {ref.qualified}.{ref_name},"
-                    f" which is {ref_col.type}",
+                    f" which is {ref_col.type}"
+                    + (": the referenced key is the narrower one and runs out first" if widen_parent else ""),
                     columns=(col_name,),
                     related=(ref.qualified,),
-                    fix=(
-                        f"-- Rewrites {table.qualified} under an ACCESS EXCLUSIVE lock: plan a quiet window.\n"
-                        f"ALTER TABLE {me} ALTER COLUMN {ident(col_name)} TYPE {ref_col.type}"
-                        f" USING {ident(col_name)}::{ref_col.type};"
+                    fix=_widen_parent_fix(ctx, ref, ref_col, col.type)
+                    if widen_parent
+                    else alter_type_fix(
+                        ctx.catalog,
+                        table,
+                        col_name,
+                        ref_col.type,
+                        f"{ident(col_name)}::{ref_col.type}",
+                        [_REWRITES % table.qualified],
                     ),
                 )
+
+
+_INTEGER_WIDTH = {"smallint": 1, "integer": 2, "bigint": 3}
+_REWRITES = "Rewrites %s under an ACCESS EXCLUSIVE lock: plan a quiet window."
+
+
+def _widen_parent_fix(ctx: Context, parent: Table, key: Column, wider: str) -> str:
+    """The parent's key widened to the child's type; its sequence too, or it would still stop at the old limit.
+    Other children of the same key keep their narrower type and are reported (and widened) on their own."""
+    notes = [_REWRITES % parent.qualified + " Foreign keys referencing it are re-checked."]
+    fix = alter_type_fix(ctx.catalog, parent, key.name, wider, None, notes)
+    if key.sequence and not fix.splitlines()[-1].startswith("--"):
+        fix += f"\nALTER SEQUENCE {qualified_name(key.sequence)} AS {wider};"
+    return fix
 
 
 @rule(

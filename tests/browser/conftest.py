@@ -61,7 +61,14 @@ def _stop(proc: subprocess.Popen) -> None:
 @contextlib.contextmanager
 def running_studio():
     """A fresh studio process on a free port, stopped on exit; its output is in out/streamlit-<port>.log."""
-    port = _free_port()
+    with studio_process() as (base, _):
+        yield base
+
+
+@contextlib.contextmanager
+def studio_process(port: int | None = None):
+    """`running_studio`, yielding the process too (to kill it), on `port` or a free one."""
+    port = port or _free_port()
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ, SCHEMA_STUDIO_HOME=os.environ["SCHEMA_STUDIO_HOME"], PYTHONUNBUFFERED="1")
     log_path = ROOT / "out" / f"streamlit-{port}.log"
@@ -89,7 +96,7 @@ def running_studio():
             if time.monotonic() > deadline:
                 pytest.fail(f"the studio did not answer /_stcore/health within {STARTUP_TIMEOUT_S} s; see {log_path}")
             time.sleep(0.25)
-        yield base
+        yield base, proc
     finally:
         _stop(proc)
 

@@ -31,6 +31,7 @@ from studio.ui import workspace as workspaces
 from studio.ui.components import guarded, md, plural, show_error
 from studio.ui.erd_component import erd_viewer, finding_html, heading_html
 from studio.ui.findings import cached_report, session_suppressions
+from studio.workshop.notes import MAX_NOTE, Note, annotated
 from studio.workshop.views import VIEW_PARAM, SavedView, saved_views
 
 _HASH = {Catalog: hash, Options: hash}
@@ -45,6 +46,7 @@ OVERVIEW, DIAGRAM, PATH = "overview", "diagram", "path"
 NO_TABLE = ""
 ALL_DOMAINS = ""
 NO_FOCUS = ""
+NO_COLUMN = ""  # a note on the table itself
 ALL_COLUMNS_UP_TO = 20  # tables; past this the diagram opens on keys only, to stay readable
 
 
@@ -186,11 +188,34 @@ def linked_workspace_catalog() -> Catalog | None:
     return workspace.catalog() if workspace is not None else None
 
 
+def with_workspace_notes(catalog: Catalog) -> Catalog:
+    """The catalog with the open workspace's notes as its comments: the diagram, details and DBML read them."""
+    workspace_id = workspaces.active_id()
+    workspace = workspaces.load(workspace_id) if workspace_id else None
+    return annotated(catalog, workspace.items) if workspace is not None else catalog
+
+
 def leave_saved_view() -> None:
     st.session_state.pop(VIEW_NAME, None)
     st.session_state.pop(VIEW_TABLES, None)
     if VIEW_PARAM in st.query_params:
         del st.query_params[VIEW_PARAM]
+
+
+def save_item(workspace_id: str, make, summary):
+    """Make a workspace item (a SavedView or a Note: its ValueError shown as the error) and save its record;
+    the item when stored, else None. `summary(item)` is the line the history shows."""
+    try:
+        item = make()
+    except ValueError as exc:
+        st.error(md(str(exc)))
+        return None
+    workspace = workspaces.load(workspace_id)
+    if workspace is None:
+        return None
+    record = item.record(workspaces.author(), workspace.items.get(item.key))
+    stored = workspaces.autosave(workspace_id, {"items": {item.key: record}}, summary(item))
+    return item if stored else None
 
 
 def save_view_panel(catalog: Catalog, options: Options) -> None:
@@ -205,16 +230,9 @@ def save_view_panel(catalog: Catalog, options: Options) -> None:
         names = sorted(t.qualified for t in drawable_tables(catalog, Options()))
         tables = st.multiselect("Tables", names, default=[t for t in current if t in names])
         if st.form_submit_button("Save view"):
-            try:
-                view = SavedView(name, tuple(tables), options.columns, options.depth, options.cluster)
-            except ValueError as exc:
-                st.error(md(str(exc)))
-                return
-            workspace = workspaces.load(workspace_id)
-            if workspace is None:
-                return
-            record = view.record(workspaces.author(), workspace.items.get(view.key))
-            if workspaces.autosave(workspace_id, {"items": {view.key: record}}, f"saved ERD view {view.name}"):
+            view = save_item(workspace_id, lambda: SavedView(name, tuple(tables), options.columns, options.depth,
+                                                             options.cluster), lambda v: f"saved ERD view {v.name}")
+            if view is not None:
                 st.success(md(f"Saved the view {view.name}."))
                 st.markdown(f"[Link to the view {md(view.name)}]({view.link(workspace_id)})")
 
@@ -304,8 +322,13 @@ def details(catalog: Catalog, table: Table, suppressions: tuple = ()) -> None:
     if table.rls_enabled:
         facts.append("row-level security on")
     st.caption(md(" · ".join(facts)))
-    if table.comment:
-        st.markdown(md(table.comment))
+    st.markdown("**Note**")
+    st.text(table.comment or "None.")
+    noted = [c for c in table.columns if c.comment]
+    if noted:
+        st.markdown(f"**Column notes** ({len(noted)})")
+        st.text("\n".join(f"{c.name}: {c.comment}" for c in noted))
+    notes_panel(table)
     st.button("Focus the diagram here", key=PREFIX + "focus_here", on_click=focus_on, args=(table.qualified,),
               icon=":material/center_focus_strong:")
     found = [f for f in findings_of(catalog, suppressions) if f.table == table.qualified]
@@ -328,6 +351,7 @@ def details(catalog: Catalog, table: Table, suppressions: tuple = ()) -> None:
                     "null": "" if not c.nullable else "null",
                     "key": " ".join(k for k, on in (("PK", c.name in pk), ("FK", c.name in fk_columns)) if on),
                     "default": c.default or (f"identity {c.identity}" if c.identity else ""),
+                    "note": c.comment or "",
                 }
                 for c in table.columns
             ]
@@ -364,6 +388,29 @@ def details(catalog: Catalog, table: Table, suppressions: tuple = ()) -> None:
                            "with check": p.with_check or ""} for p in table.policies]),
             hide_index=True, width="stretch",
         )
+
+
+def notes_panel(table: Table) -> None:
+    """Write a note on the table or one of its columns, kept in the open workspace (it starts from the
+    schema's own comment)."""
+    workspace_id = workspaces.active_id()
+    if not workspace_id:
+        st.caption("Open a workspace (Workspaces or Workshop page) to keep notes on this table and its columns.")
+        return
+    with st.expander("Write a note", icon=":material/edit_note:"):
+        on = st.selectbox("Note on", [NO_COLUMN, *(c.name for c in table.columns)], key=f"{PREFIX}note_on.{table.qualified}",
+                          format_func=lambda c: "the table" if c == NO_COLUMN else f"column {c}")
+        column = on or None
+        current = table.comment if column is None else table.column(column).comment
+        with st.form(f"{PREFIX}note.{table.qualified}.{on}", border=False):
+            text = st.text_area("Note", value=current or "", max_chars=MAX_NOTE,
+                                help="Kept in the workspace: shown here, on hover in the diagram, in the DBML "
+                                "export and in the bundle's README (and, if asked, as COMMENT ON steps).")
+            if not st.form_submit_button("Save note"):
+                return
+    saved = save_item(workspace_id, lambda: Note(table.qualified, column, text), lambda n: f"note on {n.target}")
+    if saved is not None:
+        st.rerun()
 
 
 # Paths ------------------------------------------------------------------------------------------
@@ -441,6 +488,7 @@ def main() -> None:
     if catalog is None:
         st.info("No schema is loaded: open the Connect page and load a database, a DDL file or the demo.")
         return
+    catalog = with_workspace_notes(catalog)
     apply_pending(catalog)
     read_url(catalog)
     with st.spinner("Finding the domains…"):

@@ -20,6 +20,9 @@ def add_parser(sub) -> None:
                         help="which findings' fixes to apply: all, none, or rule ids / finding keys (all)")
     parser.add_argument("--decisions", metavar="FILE", help="design.toml with the design decisions")
     parser.add_argument("--workspace", metavar="ID", help="take decisions, decision log and workshop summary from a workspace")
+    parser.add_argument("--notes-as-comments", action="store_true",
+                        help="with --workspace: add COMMENT ON steps setting the workspace's notes on tables and "
+                             "columns as the schema's comments (their downs restore the previous comments)")
     parser.add_argument("--no-verify", action="store_true", help="skip verification (stated in the bundle README)")
     parser.add_argument("--max-quarantine", type=int, metavar="N",
                         help="fail (exit 1, no bundle) when the ups move more than N rows to the quarantine on the scratch copy")
@@ -35,6 +38,10 @@ def run(args) -> int:
         print("schema-studio export: --max-quarantine needs a count of 0 or more and verification (the rows are counted "
               "on the scratch copy): drop --no-verify", file=sys.stderr)
         return 2
+    if args.notes_as_comments and not args.workspace:
+        print("schema-studio export: --notes-as-comments takes the notes from a workspace: add --workspace ID",
+              file=sys.stderr)
+        return 2
     accepted = args.fix if args.fix in ("all", "none") else tuple(x.strip() for x in args.fix.split(",") if x.strip())
     decisions, toml_text, workspace = None, "", None
     if args.workspace:
@@ -48,7 +55,7 @@ def run(args) -> int:
     verify_source = {"demo": True} if args.demo else {"ddl": args.ddl} if args.ddl else {"dsn": args.dsn}
     export = build_export(source, accepted=accepted, decisions=decisions, decisions_toml=toml_text,
                           run_verify=not args.no_verify, workspace=workspace, verify_source=verify_source,
-                          strict=args.strict)
+                          strict=args.strict, notes_as_comments=args.notes_as_comments)
     if export.verified is not None:
         sys.stderr.write(export.verified.text())
         if not export.verified.ok:

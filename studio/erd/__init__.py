@@ -15,7 +15,7 @@ from functools import partial
 from studio.catalog import Catalog
 from studio.erd.dbml import to_dbml
 from studio.erd.domains import Domain, find_domains
-from studio.erd.dot import force_directed, part_dots, svg_id, to_dot
+from studio.erd.dot import force_directed, note_titles, part_dots, svg_id, to_dot
 from studio.erd.layout import render as layout
 from studio.erd.layout import render_parts, render_shaped
 from studio.erd.mermaid import to_mermaid
@@ -69,9 +69,9 @@ def render(diagram: Diagram, fmt: str) -> str | bytes:
         what = f"{len(diagram.tables):,} tables"
         drawers = part_dots(diagram) if fmt == "svg" and not force_directed(len(diagram.tables)) else []
         if len(drawers) > 1 + diagram.options.legend:
-            return render_parts(drawers, what=what).decode("utf-8")
+            return note_titles(render_parts(drawers, what=what).decode("utf-8"))
         out = render_shaped(to_dot(diagram), fmt, what=what, wrap=partial(to_dot, diagram))
-        return out.decode("utf-8") if fmt == "svg" else out
+        return note_titles(out.decode("utf-8")) if fmt == "svg" else out
     if fmt == "mermaid":
         return to_mermaid(diagram)
     if fmt == "dbml":

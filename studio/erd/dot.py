@@ -8,6 +8,7 @@ Crow's-foot ends (Graphviz arrow shapes, the first drawn nearest the table):
 from __future__ import annotations
 
 import colorsys
+import re
 from collections.abc import Callable
 from functools import partial
 
@@ -111,7 +112,8 @@ def table_label(table: Table, diagram: Diagram, fill: str | None = None) -> str:
     rows = [
         f'<TABLE BORDER="{2 if marks else 1}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" COLOR="{border}"{background}>'
     ]
-    header = f'<TD BGCOLOR="{header_fill}" ALIGN="LEFT" COLSPAN="{2 if marks else 3}"><FONT COLOR="white"><B>{title}</B></FONT></TD>'
+    header = (f'<TD BGCOLOR="{header_fill}" ALIGN="LEFT" COLSPAN="{2 if marks else 3}"{note_tooltip(table.comment)}>'
+              f'<FONT COLOR="white"><B>{title}</B></FONT></TD>')
     if marks:
         badge = SEVERITY_COLOURS.get(marks.severity, BORDER)
         header += f'<TD BGCOLOR="{badge}" ALIGN="RIGHT"><FONT COLOR="white"><B>{marks.count}</B></FONT></TD>'
@@ -125,10 +127,11 @@ def table_label(table: Table, diagram: Diagram, fill: str | None = None) -> str:
         name = html(column.name)
         if table.primary_key and column.name in table.primary_key.columns:
             name = f"<B>{name}</B>"
+        tip = note_tooltip(column.comment)
         rows.append(
-            f'<TR><TD ALIGN="LEFT" PORT="w{index}"{bg}>{name}</TD>'
-            f'<TD ALIGN="LEFT"{bg}><FONT COLOR="{TYPE_COLOUR}">{html(short_type(column.type))}</FONT></TD>'
-            f'<TD ALIGN="RIGHT" PORT="e{index}"{bg}>{small(tags)}</TD></TR>'
+            f'<TR><TD ALIGN="LEFT" PORT="w{index}"{bg}{tip}>{name}</TD>'
+            f'<TD ALIGN="LEFT"{bg}{tip}><FONT COLOR="{TYPE_COLOUR}">{html(short_type(column.type))}</FONT></TD>'
+            f'<TD ALIGN="RIGHT" PORT="e{index}"{bg}{tip}>{small(tags)}</TD></TR>'
         )
     if diagram.options.columns != "all" and len(table.columns) > len(shown_columns(table, diagram)):
         hidden = len(table.columns) - len(shown_columns(table, diagram))
@@ -138,6 +141,28 @@ def table_label(table: Table, diagram: Diagram, fill: str | None = None) -> str:
         )
     rows.append("</TABLE>")
     return "<" + "".join(rows) + ">"
+
+
+# Notes on hover. Graphviz writes a cell's TOOLTIP only for a cell with an HREF, as <a xlink:href
+# xlink:title>; `note_titles` turns those anchors into plain groups with an SVG <title> (the standard
+# tooltip, and what the studio's viewer shows), so no note is a link.
+NOTE_HREF = "#erd-note"
+MAX_TOOLTIP = 600  # characters; the details panel shows the whole note
+_NOTE_ANCHOR = re.compile(r'<a xlink:href="' + re.escape(NOTE_HREF) + r'" xlink:title="([^"]*)">(.*?)</a>', re.S)
+
+
+def note_tooltip(note: str | None) -> str:
+    """The TOOLTIP (and HREF) attributes of a cell showing `note` on hover; none without a note."""
+    if not note:
+        return ""
+    text = note if len(note) <= MAX_TOOLTIP else note[: MAX_TOOLTIP - 1] + "…"
+    # a backslash would start one of Graphviz's escapes (\N: the node's name): shown as a look-alike
+    return f' HREF="{NOTE_HREF}" TOOLTIP="{html(text.replace(chr(92), chr(0x29F5)))}"'
+
+
+def note_titles(svg: str) -> str:
+    """The SVG with each note's anchor made a <g class="erd-note"> holding a <title> (no link)."""
+    return _NOTE_ANCHOR.sub(r'<g class="erd-note"><title>\1</title>\2</g>', svg)
 
 
 def small(text: str, colour: str | None = None) -> str:

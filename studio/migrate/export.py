@@ -18,9 +18,11 @@ from studio.bundle.manifest import write_bundle
 from studio.bundle.verify import VerifyResult, verify
 from studio.catalog import Catalog
 from studio.migrate import build_plan
+from studio.migrate.comments import comment_ops, comment_step
 from studio.migrate.phases import render
 from studio.migrate.plan import PHASES, Plan
 from studio.migrate.readme import monitoring_sql, readme
+from studio.workshop.notes import annotated, comment_changes, notes_section
 from studio.workshop.views import views_json
 
 
@@ -51,10 +53,12 @@ MAX_REPLANS = 12  # each takes at least one finding out; a bundle needing more i
 
 def build_export(source, *, accepted="all", decisions=None, decisions_toml: str = "", run_verify: bool = True,
                  workspace=None, verify_source: dict | None = None, progress: Callable[[str, float], None] | None = None,
-                 strict: bool = False, left_out: dict[str, str] | None = None, replans: int = 0) -> Export:
+                 strict: bool = False, left_out: dict[str, str] | None = None, replans: int = 0,
+                 notes_as_comments: bool = False) -> Export:
     """The bundle. Verified (unless run_verify is off); a fix whose step fails on the scratch copy, or that runs
     without clearing its finding, is taken out and left to a person with PostgreSQL's error, and the rest is planned
-    and verified again (`strict`: all or nothing, the failed verification is the result)."""
+    and verified again (`strict`: all or nothing, the failed verification is the result). The workspace's notes
+    on tables and columns are in the README and erd/current.dbml; `notes_as_comments` adds `COMMENT ON` steps."""
     from analyzers import families  # noqa: F401
 
     say = progress or (lambda message, share: None)
@@ -64,7 +68,11 @@ def build_export(source, *, accepted="all", decisions=None, decisions_toml: str 
     if decisions is not None and decisions.accepted_fixes and accepted in (None, "none", ()):
         accepted = decisions.accepted_fixes
     say("planning the migration", 0.02)
-    plan = build_plan(catalog, report.findings, accepted, decisions, left_out=left_out)
+    items = workspace.items if workspace is not None else {}
+    noted = comment_step(comment_ops(comment_changes(catalog, items))) if notes_as_comments else None
+    plan = build_plan(catalog, report.findings, accepted, decisions, left_out=left_out,
+                      comments=(noted,) if noted else ())
+    notes = notes_section(catalog, items, noted is not None)
     scripts = render(plan)
     files: dict[str, str | bytes] = {"plan.json": plan_json(plan)}
     for script in scripts:
@@ -83,10 +91,11 @@ def build_export(source, *, accepted="all", decisions=None, decisions_toml: str 
         files["decision-log.md"] = adr.decision_log(workspace)
         files["workshop-summary.md"] = adr.workshop_summary(workspace)
         files["erd/views.json"] = views_json(workspace.items)
+        files["erd/current.dbml"] = _erd(annotated(catalog, workspace.items), "dbml")
     verified = None
     target = catalog
     if run_verify:
-        first = write_bundle({**files, "README.md": readme(plan, source.label, None, run_verify)})
+        first = write_bundle({**files, "README.md": readme(plan, source.label, None, run_verify, notes)})
         verified = verify(first, catalog=catalog, progress=lambda m, s: say(m, 0.05 + 0.9 * s),
                           **(verify_source or _verify_source(source)))
         failed = {} if strict else {**_failed_fix_steps(verified, plan, scripts), **_claims_not_cleared(verified, plan)}
@@ -94,14 +103,15 @@ def build_export(source, *, accepted="all", decisions=None, decisions_toml: str 
             say("re-planning without the fixes that failed on the scratch copy", 0.5)
             return build_export(source, accepted=accepted, decisions=decisions, decisions_toml=decisions_toml,
                                 run_verify=True, workspace=workspace, verify_source=verify_source, progress=progress,
-                                strict=strict, left_out={**(left_out or {}), **failed}, replans=replans + 1)
+                                strict=strict, left_out={**(left_out or {}), **failed}, replans=replans + 1,
+                                notes_as_comments=notes_as_comments)
         target = verified.migrated or catalog
         plan = _with_what_the_rows_said(plan, verified)
         files["plan.json"] = plan_json(plan)
     files["schema/target.sql"] = ddl.render(target)
     files["erd/target.svg"] = _erd(target, "svg")
     files["erd/target.mmd"] = _erd(target, "mermaid")
-    files["README.md"] = readme(plan, source.label, verified, run_verify)
+    files["README.md"] = readme(plan, source.label, verified, run_verify, notes)
     say("writing the bundle", 0.98)
     return Export(plan, write_bundle(files), verified, files)
 

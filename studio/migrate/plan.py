@@ -130,9 +130,10 @@ def _superseded_reason(finding, touched: dict[str, set[str]]) -> str:
 
 
 def build_plan(catalog, findings=(), accepted: tuple[str, ...] | str = (), decisions=None, today=None,
-               left_out: dict[str, str] | None = None) -> Plan:
+               left_out: dict[str, str] | None = None, comments: tuple[Step, ...] = ()) -> Plan:
     """The plan for the accepted findings' fixes ("all", rule ids or finding keys) and a design; `left_out` names
-    accepted findings to leave to a person, with why."""
+    accepted findings to leave to a person, with why; `comments` are the steps setting the workspace's notes as the
+    schema's comments (studio.migrate.comments.comment_step)."""
     import datetime as dt
 
     from studio.migrate import diff, fixes
@@ -152,6 +153,8 @@ def build_plan(catalog, findings=(), accepted: tuple[str, ...] | str = (), decis
     left = list(left) + [Left(f.key, f.rule, f.table, _superseded_reason(f, touched)) for f in findings if f not in kept]
     notes = list(more) + list(notes)
     for step in design_builder.steps:
+        builder.add(step)
+    for step in comments:
         builder.add(step)
     from studio.migrate import quarantine
 

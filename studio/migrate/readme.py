@@ -51,7 +51,8 @@ def quarantine_section(plan: Plan, verified) -> list[str]:
     return out
 
 
-def readme(plan: Plan, source_label: str, verified, verify_requested: bool) -> str:
+def readme(plan: Plan, source_label: str, verified, verify_requested: bool, notes: list[str] = ()) -> str:
+    """`notes`: the section of the workspace's notes on tables and columns (studio.workshop.notes.notes_section)."""
     out = [f"# Migration bundle for {source_label}", ""]
     out += quarantine_section(plan, verified)
     out += ["## What changes and why", ""]
@@ -67,6 +68,7 @@ def readme(plan: Plan, source_label: str, verified, verify_requested: bool) -> s
     if plan.notes:  # what the planner leaves to a person, or learned on the scratch copy
         out += ["", "## Left to a person", ""]
         out += [f"- {note}" for note in plan.notes]
+    out += ["", *notes] if notes else []
     out += ["", "## Run order", "",
             "Run `migrations/*.up.sql` in lexical order, each with `psql -v ON_ERROR_STOP=1 -f FILE`. "
             "Scripts marked *outside a transaction* hold one CONCURRENTLY statement and must not be wrapped in BEGIN. "

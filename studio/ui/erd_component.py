@@ -3,7 +3,8 @@
 It shows a Graphviz SVG with wheel zoom, drag pan and fit, highlights the selected node, and
 sends a click on a table or domain node back to Python as the trigger value `select`
 ("table:<schema.table>" or "domain:<name>"). The SVG is parsed as XML (DOMParser), never run as
-HTML, and Graphviz has already escaped every identifier in it.
+HTML, and Graphviz has already escaped every identifier in it. A note on a table or column (the
+<title> of a `g.erd-note`) shows in the viewer's own tip on hover, set as text (textContent).
 
 Also the details panel's HTML helpers (`breakable`, `heading_html`, `finding_html`): every
 identifier and message is HTML-escaped before the only markup added, <wbr> and styled spans.
@@ -24,7 +25,8 @@ HTML = """
     <button type="button" data-act="fit" title="Fit the diagram">Fit</button>
     <span class="erd-hint">wheel: zoom · drag: pan · click a table: details</span>
   </div>
-  <div class="erd-viewport" data-testid="erd-viewport"><div class="erd-canvas"></div></div>
+  <div class="erd-viewport" data-testid="erd-viewport"><div class="erd-canvas"></div>
+    <div class="erd-tip" data-testid="erd-note-tip" hidden></div></div>
 </div>
 """
 
@@ -41,6 +43,8 @@ CSS = """
 .erd-canvas g.node { cursor: pointer; }
 .erd-canvas g.node:hover polygon { stroke: #0ea5e9; }
 .erd-canvas g.node.erd-selected polygon:first-of-type { stroke: #0f766e; stroke-width: 4; }
+.erd-tip { position: absolute; max-width: 360px; padding: 6px 8px; background: #0f172a; color: white;
+  font-size: 12px; line-height: 1.4; border-radius: 4px; pointer-events: none; white-space: pre-wrap; z-index: 2; }
 """
 
 JS = """
@@ -142,6 +146,11 @@ export default function (component) {
     shown.setAttribute('width', state.width);
     shown.setAttribute('height', state.height);
     for (const title of shown.querySelectorAll('g.node > title, g.edge > title, g.graph > title')) title.remove();
+    // A note's <title> (studio/erd/dot.py note_titles) becomes the viewer's own tip: shown as text
+    for (const title of shown.querySelectorAll('g.erd-note > title')) {
+      title.parentNode.setAttribute('data-erd-note', title.textContent);
+      title.remove();
+    }
     requestAnimationFrame(() => fit(false));
     fit(false);
   }
@@ -198,6 +207,17 @@ export default function (component) {
       const target = node && node.getAttribute('data-erd-target');
       if (target) root.__erdSend(target);
     };
+    const tip = root.querySelector('.erd-tip');
+    viewport.addEventListener('pointermove', (e) => {
+      const noted = !drag && e.target.closest && e.target.closest('[data-erd-note]');
+      if (!noted) { tip.hidden = true; return; }
+      const r = viewport.getBoundingClientRect();
+      tip.textContent = noted.getAttribute('data-erd-note');
+      tip.style.left = Math.min(e.clientX - r.left + 14, Math.max(0, r.width - 370)) + 'px';
+      tip.style.top = (e.clientY - r.top + 16) + 'px';
+      tip.hidden = false;
+    });
+    viewport.addEventListener('pointerleave', () => { tip.hidden = true; });
     viewport.addEventListener('pointerup', end);
     viewport.addEventListener('pointercancel', end);
     root.querySelector('.erd-toolbar').addEventListener('click', (e) => {

@@ -6,7 +6,8 @@ Fixtures:
 - `browser` (session): Debian's Chromium through Playwright's sync API.
 - `page` (function): a fresh browser context and page on the studio, with a screenshot under
   out/screenshots/ when the test fails.
-Helpers: `wait_for_app(page)` (the script finished and nothing is still loading), `SCREENSHOTS`.
+Helpers: `wait_for_app(page)` (the script finished and nothing is still loading), `go(page, title)` (a
+page through the sidebar), `SCREENSHOTS`.
 """
 
 from __future__ import annotations
@@ -150,3 +151,9 @@ def wait_for_app(page, timeout_ms: int = APP_TIMEOUT_MS) -> None:
     page.wait_for_function(
         "() => document.querySelectorAll(\"[data-testid='stSkeleton']\").length === 0", timeout=timeout_ms
     )
+
+
+def go(page, title: str) -> None:
+    """Open a studio page through the sidebar's link and wait for it."""
+    page.locator("[data-testid='stSidebarNav']").get_by_role("link", name=title).click()
+    wait_for_app(page)

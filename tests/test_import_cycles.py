@@ -17,7 +17,6 @@ FUNCTION_LEVEL_CYCLES = {
     # studio/migrate/ is being restructured by the migrations issue
     frozenset({"studio.migrate.design_steps", "studio.migrate.diff", "studio.migrate.fixes",
                "studio.migrate.partition_steps", "studio.migrate.plan", "studio.migrate.tenant_moves"}),
-    frozenset({"studio.bundle.verify", "studio.migrate.tenant_copies"}),
 }
 
 

@@ -32,7 +32,7 @@ from studio.design.apply import design
 from studio.design.decisions import parse
 from studio.errors import StudioError
 from studio.migrate import quarantine, target_check, tenant_copies, tenant_moves, tenant_split
-from studio.migrate.design_steps import _no_design
+from studio.migrate.row_counts import relation_rows
 from studio.sources import ddl as ddl_source
 from studio.sources import demo as demo_source
 from studio.sources import embedded, postgres
@@ -154,16 +154,6 @@ def row_counts(url: str, catalog: Catalog, skip: set[str] | frozenset = frozense
     return counts
 
 
-def relation_rows(conn: psycopg.Connection, relation: str) -> int:
-    """Rows of a relation, 0 if it does not exist: with its partitions when it is partitioned (a migration may have
-    partitioned it), without classic inheritance children (they are counted as tables of their own)."""
-    kind = conn.execute("SELECT relkind::text FROM pg_class WHERE oid = to_regclass(%s)", (relation,)).fetchone()
-    if kind is None:
-        return 0
-    only = "" if kind[0] == "p" else "ONLY "
-    return conn.execute(f"SELECT count(*) FROM {only}{relation}").fetchone()[0]
-
-
 def quarantined(url: str, by: str = "source_table") -> dict[str, int]:
     """Rows in the quarantine per source table (or per `step` that moved them)."""
     if by not in ("source_table", "step"):
@@ -273,7 +263,7 @@ def bundle_design(files: dict, plan: dict, original: Catalog):
     if not text.strip():
         return None, None
     decisions = parse(text, "design.toml in the bundle")
-    if _no_design(decisions):
+    if not decisions.changes_structure:
         return None, None
     day = dt.date.fromisoformat(plan["design_day"]) if plan.get("design_day") else None
     try:

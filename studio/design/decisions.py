@@ -112,6 +112,12 @@ class Decisions:
     suppressions: tuple[Suppressed, ...] = ()
     accepted_fixes: tuple[str, ...] = ()
 
+    @property
+    def changes_structure(self) -> bool:
+        """A tenancy model, partitioning, a key strategy or history: something the design turns into steps."""
+        return (self.tenancy.model is not None or bool(self.partitions) or self.key_strategy != "keep"
+                or bool(self.history))
+
     def to_toml(self) -> str:
         return tomli_w.dumps(to_document(self))
 

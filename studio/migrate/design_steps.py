@@ -18,6 +18,7 @@ import re
 
 from studio import ddl
 from studio.catalog import Catalog, Column, PrimaryKey, Table
+from studio.design.apply import design
 from studio.errors import ConfigError
 from studio.migrate import archive, backfill, quarantine, tenant_moves
 from studio.migrate.diff import Op, operations
@@ -803,9 +804,7 @@ def _refuse_integer_to_uuid(ops: list[Op]) -> None:
 
 
 def plan_design(catalog: Catalog, decisions, builder: Builder, today=None):
-    from studio.design.apply import design
-
-    if decisions is None or _no_design(decisions):
+    if decisions is None or not decisions.changes_structure:
         return [], [], {}
     made = design(catalog, decisions, today=today)
     planner = DesignPlanner(catalog, made, builder)
@@ -822,11 +821,6 @@ def plan_design(catalog: Catalog, decisions, builder: Builder, today=None):
     for name in tenant_moves.moved_tables(made):  # its rows leave for tenant schemas: no fix applies to the pool
         touched[name] = {WHOLE_TABLE}
     return notes, planner.notes, touched
-
-
-def _no_design(decisions) -> bool:
-    return (decisions.tenancy.model is None and not decisions.partitions and decisions.key_strategy == "keep"
-            and not decisions.history)
 
 
 def _names_any(definition: str, tables: list[Table]) -> bool:

@@ -7,6 +7,7 @@ the verify result in the README. The migrations are byte-identical in both passe
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,11 +18,14 @@ from studio import ddl
 from studio.bundle.manifest import write_bundle
 from studio.bundle.verify import VerifyResult, verify
 from studio.catalog import Catalog
+from studio.erd import Options, build
+from studio.erd import render as erd_render
 from studio.migrate import build_plan
 from studio.migrate.comments import comment_ops, comment_step
 from studio.migrate.phases import render
 from studio.migrate.plan import PHASES, Plan
 from studio.migrate.readme import monitoring_sql, readme
+from studio.workshop import adr
 from studio.workshop.notes import annotated, comment_changes, notes_section
 from studio.workshop.views import views_json
 
@@ -39,9 +43,6 @@ class Export:
 
 
 def _erd(catalog: Catalog, fmt: str, findings=None) -> str | bytes:
-    from studio.erd import Options, build
-    from studio.erd import render as erd_render
-
     try:
         return erd_render(build(catalog, Options(), findings), fmt)
     except Exception as exc:  # no Graphviz on this machine: the Mermaid file still stands
@@ -59,8 +60,6 @@ def build_export(source, *, accepted="all", decisions=None, decisions_toml: str 
     without clearing its finding, is taken out and left to a person with PostgreSQL's error, and the rest is planned
     and verified again (`strict`: all or nothing, the failed verification is the result). The workspace's notes
     on tables and columns are in the README and erd/current.dbml; `notes_as_comments` adds `COMMENT ON` steps."""
-    from analyzers import families  # noqa: F401
-
     say = progress or (lambda message, share: None)
     catalog = source.catalog
     suppressions = tuple(Suppression(s.rule, s.object, s.reason) for s in (decisions.suppressions if decisions else ()))
@@ -86,8 +85,6 @@ def build_export(source, *, accepted="all", decisions=None, decisions_toml: str 
     files["design.toml"] = decisions_toml or (decisions.to_toml() if decisions else "")
     files["monitoring.sql"] = monitoring_sql(plan, catalog)
     if workspace is not None:
-        from studio.workshop import adr
-
         files["decision-log.md"] = adr.decision_log(workspace)
         files["workshop-summary.md"] = adr.workshop_summary(workspace)
         files["erd/views.json"] = views_json(workspace.items)
@@ -118,8 +115,6 @@ def build_export(source, *, accepted="all", decisions=None, decisions_toml: str 
 
 def _with_what_the_rows_said(plan: Plan, verified: VerifyResult) -> Plan:
     """Facts only the rows tell (a dedicated tenant no tenant row matches), seen on the scratch copy, join the notes."""
-    import dataclasses
-
     said = dict.fromkeys(n.split(": ", 1)[-1] for n in verified.notices if "dedicated tenant" in n and "matches it" in n)
     if not said:
         return plan

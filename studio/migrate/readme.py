@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from studio.catalog import Catalog
+from studio.migrate import tenant_moves
 from studio.migrate.phases import render
 from studio.migrate.plan import PHASES, Plan
+from studio.migrate.tenant_split import runbook
 from studio.sql import literal
 
 SCHEMA_NOTE = "schema_studio_quarantine.quarantined_rows"
@@ -85,11 +87,7 @@ def readme(plan: Plan, source_label: str, verified, verify_requested: bool, note
         for s in in_phase:
             out.append(f"| {s.stem} | {s.step.title} | {s.step.lock} | {s.step.duration_class} | {s.step.risk} |")
         out.append("")
-    from studio.migrate.tenant_split import runbook
-
     out += runbook(plan.design_notes)
-    from studio.migrate import tenant_moves
-
     out += tenant_moves.runbook(plan)
     out += ["## Risks and mitigations", "",
             "- Every script sets `lock_timeout` (so a blocked ALTER gives up instead of queueing every query behind it) "

@@ -11,8 +11,12 @@ from __future__ import annotations
 import dataclasses
 import re
 
+import psycopg
+
 from studio.catalog import Catalog, Table
-from studio.migrate import backfill
+from studio.design.tenancy import TEMPLATE_SCHEMA
+from studio.migrate import backfill, target_check
+from studio.migrate.row_counts import relation_rows
 from studio.migrate.tenant_moves import (
     MAPPING,
     PREFIX,
@@ -26,10 +30,6 @@ from studio.sql import qualified
 
 def counted(url: str, moves: Moves, original: Catalog) -> dict[str, int]:
     """Rows of each moved table: where it stands (the pool; a retired copy is not counted) plus every tenant copy."""
-    import psycopg
-
-    from studio.bundle.verify import relation_rows
-
     out: dict[str, int] = {}
     with psycopg.connect(url, autocommit=True) as conn:
         mapped = conn.execute("SELECT to_regclass(%s)", (f"{backfill.SCHEMA}.{MAPPING}",)).fetchone()[0]
@@ -57,8 +57,6 @@ def _as_template(table: Table, schema: str, templates: dict[str, Table]) -> Tabl
 
 def separate_copies(design, migrated: Catalog) -> tuple[Catalog, list[str]]:
     """The migrated model without the tenant schemas and the retired tables; each tenant copy compared with its template."""
-    from studio.migrate import target_check
-
     moves = moves_of(design)
     if moves is None:
         return migrated, []
@@ -66,8 +64,6 @@ def separate_copies(design, migrated: Catalog) -> tuple[Catalog, list[str]]:
     known = set(target.schema_names)
     created = set(re.findall(r"CREATE TABLE ([\w.]+) \(", "\n".join(design.extra_sql)))
     if moves.retires:
-        from studio.design.tenancy import TEMPLATE_SCHEMA
-
         sources = [t for t in target.stored_tables if t.schema == TEMPLATE_SCHEMA]
     else:  # what provision_dedicated_tenant() copies: every pooled tenant table (blueprints' too) and its partitions
         pooled = set(design.scope.tables) if design.scope else set(moves.tables.values())

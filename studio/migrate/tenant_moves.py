@@ -30,6 +30,8 @@ import re
 from dataclasses import dataclass
 
 from studio.catalog import Catalog, Table
+from studio.ddl import add_foreign_key, foreign_key_clause
+from studio.design.tenancy import TEMPLATE_SCHEMA, move_tables
 from studio.migrate import backfill, quarantine
 from studio.migrate.plan import Step, duration_class
 from studio.sql import ident, literal, qualified, qualified_name
@@ -75,8 +77,6 @@ def moves_of(design) -> Moves | None:
     current, target = design.current, design.target
     names = [n for n in scope.tables if current.table(n) is not None]
     if model == "schema-per-tenant":
-        from studio.design.tenancy import TEMPLATE_SCHEMA, move_tables
-
         _, renames, _ = move_tables(current, names, TEMPLATE_SCHEMA)
     else:
         renames = {n: n for n in names}
@@ -193,8 +193,6 @@ def _sequence_statements(table: Table, dest_local: str) -> list[str]:
 def backward_foreign_keys(moves: Moves, target: Catalog) -> list[tuple[str, str, str]]:
     """(local table, constraint, clause with the tenant schema marked) of the template's foreign keys that point at
     a table copied at the same time or later (cycles, self-references): the copies get them after the rows."""
-    from studio.ddl import foreign_key_clause
-
     order = {moves.local(n): i for i, n in enumerate(moves.roots)}
     out = []
     for name in moves.roots:
@@ -686,8 +684,6 @@ def _held_back(moves: Moves, scope, current: Catalog, target: Catalog) -> str:
 def _orphans_back(moves: Moves, target: Catalog) -> tuple[str, str, str]:
     """Down: quarantined orphans go back under a NOT VALID foreign key, which checks new rows: the key is dropped
     for the insert and added back NOT VALID, as it was (in the tenant's transaction). (declarations, relax, restore)"""
-    from studio.ddl import add_foreign_key
-
     declare, relax, restore = [], [], []
     keys = [(child, fk) for child, _, fk in _moved_foreign_keys(moves, target) if not fk.validated]
     for i, (child, fk) in enumerate(keys):

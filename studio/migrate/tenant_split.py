@@ -28,6 +28,7 @@ import dataclasses
 import hashlib
 import json
 import re
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -36,9 +37,13 @@ from psycopg import conninfo as pg_conninfo
 
 from studio import ddl
 from studio.catalog import Catalog
+from studio.db import connect_readonly, libpq_dsn, redact
+from studio.design.apply import design
+from studio.design.decisions import parse
 from studio.design.scope import Scope
 from studio.design.tenancy import CONTROL_SCHEMA, control_plane_sql
 from studio.errors import ConfigError, StudioError
+from studio.sources import embedded
 from studio.sources.ddl_script import split as split_statements
 from studio.sql import ident, idents, literal, qualified, qualified_name
 
@@ -99,8 +104,6 @@ class SplitPlan:
 
 
 def plan_from_design(current: Catalog, decisions, where: str = "design.toml") -> SplitPlan:
-    from studio.design.apply import design
-
     if decisions.tenancy.model != "database-per-tenant":
         raise ConfigError(
             f"{where}: tenancy.model is {decisions.tenancy.model or 'unset'}; the split needs "
@@ -257,8 +260,6 @@ def read_tenants(conn: psycopg.Connection, scope: Scope) -> list[Tenant]:
 
 
 def check_template(template: str) -> None:
-    from studio.db import libpq_dsn, redact
-
     shown = redact(template)
     if shown.startswith("<") and "password" not in template.lower() and "@" not in template:
         shown = template  # nothing secret to hide: name the input as the user typed it
@@ -282,14 +283,10 @@ def default_control_url(template: str) -> str:
 
 
 def _params(url: str) -> dict:
-    from studio.db import libpq_dsn
-
     return pg_conninfo.conninfo_to_dict(libpq_dsn(url))
 
 
 def _connect(url: str, what: str) -> psycopg.Connection:
-    from studio.db import libpq_dsn, redact
-
     try:
         return psycopg.connect(libpq_dsn(url), autocommit=False, connect_timeout=10)
     except psycopg.Error as exc:
@@ -299,8 +296,6 @@ def _connect(url: str, what: str) -> psycopg.Connection:
 
 def ensure_database(url: str) -> bool:
     """CREATE DATABASE for the URL's database when missing (through the server's `postgres` database)."""
-    from studio.db import libpq_dsn, redact
-
     params = _params(url)
     name = params.get("dbname")
     admin = pg_conninfo.make_conninfo(libpq_dsn(url), dbname="postgres")
@@ -405,8 +400,6 @@ def split(
     create_databases: bool = False,
     progress: Progress | None = None,
 ) -> SplitReport:
-    from studio.db import connect_readonly, redact
-
     say = progress or (lambda message: None)
     check_template(target_template)
     control_url = control_url or default_control_url(target_template)
@@ -667,11 +660,6 @@ def prove(design_toml: str, source_admin_url: str, run_url: str, current: Catalo
     The tenant databases belong to the role of `run_url` (an uploaded file's unprivileged sandbox
     role), so its DDL never runs as a superuser. None when the design is not database-per-tenant.
     """
-    import secrets
-
-    from studio.db import connect_readonly
-    from studio.design.decisions import parse
-    from studio.sources import embedded
 
     if not design_toml.strip():
         return None

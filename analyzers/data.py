@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from analyzers import data_queries as q
-from analyzers import naming
+from analyzers import naming, predicates
 from analyzers.context import Context
 from analyzers.registry import REGISTRY, Hit, rule
 from studio.catalog import Catalog, Table
@@ -334,9 +334,17 @@ def column_never_null(dctx: DataContext) -> Iterable[Probe]:
         CREATE TABLE parts (id integer PRIMARY KEY, name text);
         INSERT INTO parts SELECT g, CASE WHEN g % 4 = 0 THEN NULL ELSE 'part ' || g END
         FROM generate_series(1, 12) AS g;
+        CREATE TABLE contacts (id integer PRIMARY KEY, email text, phone text,
+                               CHECK (email IS NOT NULL OR phone IS NOT NULL));
+        INSERT INTO contacts SELECT g, 'c' || g || '@example.com', '555-' || g FROM generate_series(1, 12) AS g;
     """
     for table in dctx.checked_tables():
-        nullable = tuple(c.name for c in table.columns if c.nullable and not c.generated)
+        # A CHECK such as (email IS NOT NULL OR phone IS NOT NULL) says NULL is allowed on purpose.
+        nullable = tuple(
+            c.name
+            for c in table.columns
+            if c.nullable and not c.generated and not predicates.check_allows_null(table, c.name)
+        )
         if nullable:
             yield _never_null_probe(dctx, table, nullable)
 

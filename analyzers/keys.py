@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 
-from analyzers import naming
+from analyzers import naming, predicates
 from analyzers.context import Context, in_table_order
 from analyzers.indexes import drop_index_fix
 from analyzers.normalization import key_columns
@@ -470,6 +470,8 @@ def nullable_unique_column(ctx: Context) -> Iterable[Hit]:
 
     Good:
         CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL UNIQUE, badge text UNIQUE NULLS NOT DISTINCT);
+        CREATE TABLE contacts (id bigint PRIMARY KEY, email text UNIQUE, phone text UNIQUE,
+                               CHECK (email IS NOT NULL OR phone IS NOT NULL));
     """
     for table in _owner_tables(ctx):
         single = [
@@ -483,6 +485,8 @@ def nullable_unique_column(ctx: Context) -> Iterable[Hit]:
         for column in table.columns:
             indexes = by_column.get(column.name)
             if not column.nullable or not indexes or any(i.nulls_not_distinct or i.primary for i in indexes):
+                continue
+            if predicates.check_allows_null(table, column.name):  # NULL allowed on purpose (a IS NOT NULL OR b ...)
                 continue
             me = qualified_name(table.qualified)
             yield Hit(

@@ -167,3 +167,32 @@ def test_type_mismatch_widens_the_narrower_side(scratch_db, parent, child, rows)
     assert scratch_db.query("SELECT count(*), count(p_id) FROM g.c") == [(rows, (rows + 1) // 2)]
     [fk] = after.table("g.c").foreign_keys
     assert fk.validated and fk.on_delete == "CASCADE"
+
+
+# CHECKs over a nullable unique column `a` (beside `b`): those that let `a` be NULL on purpose, and those
+# that do not (`a` is then reported, and its SET NOT NULL fix must run on the rows the CHECK admits).
+NULL_ALLOWING = ["a IS NOT NULL OR b IS NOT NULL", "num_nonnulls(a, b) >= 1", "coalesce(a, b) IS NOT NULL",
+                 "a IS NULL OR a <> ''"]
+NULL_REFUSING = ["a <> ''", "length(a) > 0 AND b IS NOT NULL"]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(check=st.sampled_from(NULL_ALLOWING + NULL_REFUSING), rows=st.integers(0, 3))
+def test_unique_column_a_check_lets_be_null_gets_no_set_not_null(scratch_db, check, rows):
+    with embedded.connect(scratch_db.name) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS g CASCADE; CREATE SCHEMA g")
+        conn.execute(f"""
+            CREATE TABLE g.contacts (id int PRIMARY KEY, a text UNIQUE, b text, CHECK ({check}));
+            INSERT INTO g.contacts SELECT g, 'a' || g, 'b' || g FROM generate_series(1, {rows}) g;
+        """)
+        if check in NULL_ALLOWING:  # a row without `a` satisfies the schema
+            conn.execute("INSERT INTO g.contacts VALUES (100, NULL, 'b')")
+    catalog = postgres.introspect(scratch_db.url, schemas=["g"])
+    found = [h for h in hits("nullable-unique-column", catalog) if h.table == "g.contacts"]
+    if check in NULL_ALLOWING:
+        assert found == [], check
+        return
+    [hit] = found
+    assert hit.columns == ("a",)
+    apply_fix(scratch_db.name, hit.fix)
+    assert not postgres.introspect(scratch_db.url, schemas=["g"]).table("g.contacts").column("a").nullable

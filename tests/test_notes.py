@@ -8,6 +8,8 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from studio.bundle.manifest import read_bundle
 from studio.catalog import Catalog
@@ -188,3 +190,38 @@ def test_cli_refuses_notes_as_comments_without_a_workspace(capsys, tmp_path):
     assert main(["export", "--demo", "--notes-as-comments", "-o", str(tmp_path / "b.zip")]) == 2
     assert "--notes-as-comments takes the notes from a workspace: add --workspace ID" in capsys.readouterr().err
     assert not (tmp_path / "b.zip").exists()
+
+
+NOTE_TEXT = st.text(st.characters(min_codepoint=32, max_codepoint=0x2FFF, blacklist_categories=("Cs", "Cc"))
+                    | st.sampled_from("\n'\"\\<>&;$"), max_size=60)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(table_note=NOTE_TEXT, column_note=NOTE_TEXT)
+def test_any_note_round_trips_through_comment_on_and_the_diagram(scratch_db, table_note, column_note):
+    """Whatever the text (quotes, backslashes, dollar signs, markup, line breaks, any script): PostgreSQL stores
+    exactly the note, the down puts the schema's comment back, and the SVG stays well-formed with the note as text."""
+    scratch_db.execute(SCHEMA_DDL)
+    try:
+        catalog = scratch_db.catalog()
+        items = noted(Note(LINES, None, table_note), Note(LINES, 'Qty "units"', column_note))
+        wanted = [n.text for n in notes_of(items)]
+        step = comment_step(comment_ops(comment_changes(catalog, items)))
+        for statement in step.up:
+            scratch_db.execute(statement)
+        table_sql = "'\"Odd \"\"Sales\"\"\".\"order''s lines\"'::regclass"
+        stored = scratch_db.query(f"SELECT obj_description({table_sql}, 'pg_class'), col_description({table_sql}, 2)")
+        assert stored == [(wanted[0] or None, wanted[1] or None)]
+        for statement in step.down:
+            scratch_db.execute(statement)
+        assert scratch_db.query(f"SELECT obj_description({table_sql}, 'pg_class'), col_description({table_sql}, 2)") == [
+            ("One line of an order", None)]
+        if has_dot():
+            svg = render(build(annotated(catalog, items), Options(tables=(LINES,))), "svg")
+            tips = [g.find(f"{SVG}title").text or "" for g in ET.fromstring(svg).iter(f"{SVG}g")
+                    if g.get("class") == "erd-note"]
+            for text in (t for t in wanted if t):
+                shown = " ".join(text.replace("\\", "\u29f5").split())
+                assert any(" ".join(tip.split()) == shown for tip in tips), (text, tips)
+    finally:
+        scratch_db.execute('DROP SCHEMA "Odd ""Sales""" CASCADE')

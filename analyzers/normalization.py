@@ -588,6 +588,13 @@ def soft_delete_full_unique(ctx: Context) -> Iterable[Hit]:
 
 
 _STATUS_NAMES = {"status", "state", "type", "kind"}
+# A bare type or kind is as often a class name (single-table inheritance) or an open set of event kinds as a
+# closed list: only the values say which.
+_OPEN_KIND_NAMES = {"type", "kind"}
+_OPEN_KIND_NOTE = (
+    "; a bare type may hold class names (single-table inheritance) or an open set of kinds rather than a"
+    " closed list: the values in use (the query in the fix) settle whether a CHECK fits"
+)
 _ADDRESS_WORDS = {"city", "country", "zip", "zipcode", "postal", "postcode", "address", "province", "region"}
 
 
@@ -634,9 +641,11 @@ def status_without_constraint(ctx: Context) -> Iterable[Hit]:
                 for check in table.checks
             ):
                 continue
+            open_set = naming.fold(column.name) in _OPEN_KIND_NAMES
             yield Hit(
                 table.qualified,
-                f"{table.qualified}.{column.name} is free text ({column.type}) with no CHECK or lookup table",
+                f"{table.qualified}.{column.name} is free text ({column.type}) with no CHECK or lookup table"
+                + (_OPEN_KIND_NOTE if open_set else ""),
                 columns=(column.name,),
                 fix=partial(_status_check_fix, table, column),
             )

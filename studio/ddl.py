@@ -9,7 +9,7 @@ indexes, row level security and policies, views, triggers, comments.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from studio.catalog import (
     Catalog,
@@ -250,74 +250,103 @@ def domain_statement(domain) -> str:
 
 def render(catalog: Catalog, *, comments: bool = True) -> str:
     """The complete DDL of a catalog."""
-    out: list[str] = []
-    emit = out.append
+    identity_sequences = {c.sequence for t in catalog.tables for c in t.columns if c.identity and c.sequence}
+    stored = _table_order(t for t in catalog.tables if t.is_stored)
+    out = [
+        *_schemas_and_types(catalog, identity_sequences),
+        *_functions_and_tables(catalog, stored),
+        *_sequence_owners(catalog, identity_sequences),
+        *_constraints_and_indexes(catalog, stored),
+        *_row_security(stored),
+        *_views(catalog),
+    ]
+    out += [f"-- foreign table {qualified(t.schema, t.name)} is not rendered: its server is outside the model"
+            for t in catalog.tables if t.kind == "foreign_table"]
+    out += [trigger.definition.rstrip(";") + ";" for table in stored for trigger in table.triggers]
+    if comments:
+        out.extend(comment_statements(catalog))
+    return "\n\n".join(out) + "\n"
+
+
+def _schemas_and_types(catalog: Catalog, identity_sequences: set[str]) -> Iterator[str]:
     schemas = [s.name for s in catalog.schemas] or sorted({t.schema for t in catalog.tables})
     for schema in schemas:
         if schema not in BUILTIN_SCHEMAS:
-            emit(f"CREATE SCHEMA IF NOT EXISTS {ident(schema)};")
+            yield f"CREATE SCHEMA IF NOT EXISTS {ident(schema)};"
     # the types, operator classes and functions the tables use (citext, gist_trgm_ops, ...) come with them
     for extension in catalog.extensions:
         if extension not in BUILTIN_EXTENSIONS:
-            emit(f"CREATE EXTENSION IF NOT EXISTS {ident(extension)};")
+            yield f"CREATE EXTENSION IF NOT EXISTS {ident(extension)};"
     for enum in catalog.enums:
         labels = ", ".join(literal(label) for label in enum.labels)
-        emit(f"CREATE TYPE {qualified(enum.schema, enum.name)} AS ENUM ({labels});")
+        yield f"CREATE TYPE {qualified(enum.schema, enum.name)} AS ENUM ({labels});"
     for domain in catalog.domains:
-        emit(domain_statement(domain))
-    identity_sequences = {
-        c.sequence for t in catalog.tables for c in t.columns if c.identity and c.sequence
-    }
+        yield domain_statement(domain)
     for seq in catalog.sequences:
         if f"{seq.schema}.{seq.name}" not in identity_sequences:
-            emit(sequence_statement(seq))
+            yield sequence_statement(seq)
+
+
+def _functions_and_tables(catalog: Catalog, stored: list[Table]) -> Iterator[str]:
     # Bodies may name tables created later (pg_dump does the same); signatures naming a
     # table's row type must wait for the table.
-    emit("SET check_function_bodies = false;")
-    stored = _table_order(t for t in catalog.tables if t.is_stored)
+    yield "SET check_function_bodies = false;"
     late_functions = [f for f in catalog.functions if f.definition and _names_a_table(f, stored)]
     # aggregates name their support functions
     for function in sorted(catalog.functions, key=lambda f: f.kind == "aggregate"):
         if function.definition and function not in late_functions:
-            emit(function.definition.rstrip().rstrip(";") + ";")
+            yield function.definition.rstrip().rstrip(";") + ";"
     for table in stored:
-        emit(create_table(table, catalog))
+        yield create_table(table, catalog)
     for function in late_functions:
-        emit(function.definition.rstrip().rstrip(";") + ";")
+        yield function.definition.rstrip().rstrip(";") + ";"
+
+
+def _sequence_owners(catalog: Catalog, identity_sequences: set[str]) -> Iterator[str]:
     for seq in catalog.sequences:
         if seq.owned_by and f"{seq.schema}.{seq.name}" not in identity_sequences:
             table, _, column = seq.owned_by.rpartition(".")
             if table in catalog:
-                emit(f"ALTER SEQUENCE {qualified(seq.schema, seq.name)} OWNED BY {qualified_name(table)}.{ident(column)};")
+                yield f"ALTER SEQUENCE {qualified(seq.schema, seq.name)} OWNED BY {qualified_name(table)}.{ident(column)};"
+
+
+def _constraints_and_indexes(catalog: Catalog, stored: list[Table]) -> Iterator[str]:
     for table in stored:
         for check in table.checks:
             if not check.validated and not table.partition_of:
-                emit(f"ALTER TABLE {qualified(table.schema, table.name)} ADD {_check_clause(check)} NOT VALID;")
+                yield f"ALTER TABLE {qualified(table.schema, table.name)} ADD {_check_clause(check)} NOT VALID;"
     emitted_indexes: set[tuple[str, str]] = set()
     for table in stored:  # unique indexes first: a foreign key may reference one
         _, _, inherited_indexes = _inherited(table, catalog)
         for index in table.indexes:
             if index.unique and _renders_index(index, inherited_indexes):
-                emit(index_statement(table, index))
+                yield index_statement(table, index)
                 emitted_indexes.add((table.qualified, index.name))
     for table in stored:
         _, inherited_fks, _ = _inherited(table, catalog)
         for fk in table.foreign_keys:
             if (fk.columns, fk.ref_table, fk.ref_columns) not in inherited_fks:
-                emit(add_foreign_key(table, fk))
+                yield add_foreign_key(table, fk)
     for table in stored:
         _, _, inherited_indexes = _inherited(table, catalog)
         for index in table.indexes:
             if _renders_index(index, inherited_indexes) and (table.qualified, index.name) not in emitted_indexes:
-                emit(index_statement(table, index))
+                yield index_statement(table, index)
+
+
+def _row_security(stored: list[Table]) -> Iterator[str]:
     for table in stored:
         name = qualified(table.schema, table.name)
         if table.rls_enabled:
-            emit(f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY;")
+            yield f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY;"
         if table.rls_forced:
-            emit(f"ALTER TABLE {name} FORCE ROW LEVEL SECURITY;")
+            yield f"ALTER TABLE {name} FORCE ROW LEVEL SECURITY;"
         for policy in table.policies:
-            emit(policy_statement(table, policy))
+            yield policy_statement(table, policy)
+
+
+def _views(catalog: Catalog) -> Iterator[str]:
+    """Every view in dependency order; one that uses a function or view the model cannot render is a comment."""
     views = [t for t in catalog.tables if t.kind in ("view", "materialized_view")]
     unrenderable = [f for f in catalog.functions if not f.definition]
     skipped_views: set[str] = set()
@@ -328,22 +357,12 @@ def render(catalog: Catalog, *, comments: bool = True) -> str:
         missing += [catalog.table(v) for v in skipped_views if re.search(rf"\b{re.escape(v.split('.', 1)[1])}\b", view.view_definition or "")]
         if missing:
             skipped_views.add(view.qualified)
-            emit(
+            yield (
                 f"-- view {qualified(view.schema, view.name)} is not rendered: it uses "
                 f"{qualified(missing[0].schema, missing[0].name)}, whose definition the model does not hold"
             )
             continue
-        for statement in view_statements(view):
-            emit(statement)
-    for table in catalog.tables:
-        if table.kind == "foreign_table":
-            emit(f"-- foreign table {qualified(table.schema, table.name)} is not rendered: its server is outside the model")
-    for table in stored:
-        for trigger in table.triggers:
-            emit(trigger.definition.rstrip(";") + ";")
-    if comments:
-        out.extend(comment_statements(catalog))
-    return "\n\n".join(out) + "\n"
+        yield from view_statements(view)
 
 
 def comment_statements(catalog: Catalog) -> list[str]:

@@ -67,11 +67,12 @@ def running_studio():
 
 
 @contextlib.contextmanager
-def studio_process(port: int | None = None):
-    """`running_studio`, yielding the process too (to kill it), on `port` or a free one."""
+def studio_process(port: int | None = None, home: Path | None = None):
+    """`running_studio`, yielding the process too (to kill it), on `port` or a free one, with its own
+    SCHEMA_STUDIO_HOME if `home` is given (so its embedded server is its own)."""
     port = port or _free_port()
     base = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, SCHEMA_STUDIO_HOME=os.environ["SCHEMA_STUDIO_HOME"], PYTHONUNBUFFERED="1")
+    env = dict(os.environ, SCHEMA_STUDIO_HOME=str(home or os.environ["SCHEMA_STUDIO_HOME"]), PYTHONUNBUFFERED="1")
     log_path = ROOT / "out" / f"streamlit-{port}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "wb") as log:

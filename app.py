@@ -38,7 +38,9 @@ def navigation() -> dict[str, list[st.Page]]:
 st.set_page_config(page_title="Schema Studio", page_icon=":material/schema:", layout="wide")
 page = st.navigation(navigation())
 state.ensure_default_source()
-with st.sidebar:
+studying = st.sidebar.empty()
+try:
+    page.run()
+finally:  # after the page, which may have loaded another schema (or stopped early)
     source = state.current()
-    st.caption(f"Studying **{md(source.label)}**" if source else "No schema loaded")
-page.run()
+    studying.caption(f"Studying **{md(source.label)}**" if source else "No schema loaded")

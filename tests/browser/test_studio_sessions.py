@@ -55,8 +55,8 @@ def test_two_browsers_never_see_each_others_schema_upload_or_choices(browser):
                 files=[{"name": "fleet.sql", "mimeType": "application/sql", "buffer": FLEET}]
             )
             wait_for_app(uploader)
-            expect(table_count(uploader)).to_have_text("3")  # the sidebar says so from the next page on
-            expect(studying(uploader)).to_contain_text("fleet.sql")
+            expect(studying(uploader)).to_contain_text("fleet.sql")  # at once, not from the next page on
+            expect(table_count(uploader)).to_have_text("3")
 
             choice = key_strategy(demo)
             choice.get_by_text("uuidv7", exact=True).click()

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import streamlit as st
 
 from studio.catalog import Catalog
 from studio.summary import totals
-from studio.ui import state
+from studio.ui import health, state
 from studio.ui.components import md, notes_banner
 from studio.ui.frames import schema_frame, table_frame
 from studio.units import human_bytes
@@ -49,11 +47,7 @@ def header(source) -> None:
 
 
 def health_summary(catalog: Catalog) -> None:
-    """Room for the findings' health summary: `studio.ui.health.render(catalog)`, once it exists."""
-    if importlib.util.find_spec("studio.ui.health") is None:
-        return
-    from studio.ui import health
-
+    """The findings' health summary (`studio.ui.health.render`)."""
     health.render(catalog)
 
 

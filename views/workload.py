@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import streamlit as st
 
@@ -30,8 +31,6 @@ def queries_input(source) -> str:
             st.session_state[key("upload_digest")] = digest
             st.session_state[key("text")] = text
     if source.kind == "demo" and st.button("Use the demo's example queries", key=key("example")):
-        from pathlib import Path
-
         st.session_state[key("text")] = (Path(__file__).resolve().parent.parent / DEMO_QUERIES).read_text()
     return st.text_area("Queries", key=key("text"), height=220, placeholder="SELECT ... FROM ... WHERE ... = $1;")
 

@@ -11,8 +11,10 @@ import dataclasses
 
 import streamlit as st
 
+from analyzers.engine import analyze
 from studio.catalog import Catalog
 from studio.design.decisions import Decisions
+from studio.erd import Options, build, render
 from studio.ui import state
 from studio.ui import workspace as ui
 from studio.ui.components import guarded, md, plural
@@ -29,8 +31,6 @@ DECISION_LABELS = {NO_DECISION: "Open", "accept": "Accept", "reject": "Reject", 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def analysed(workspace_id: str, catalog_json: str) -> tuple[Catalog, tuple]:
     """The workspace's catalog snapshot and its findings (a workspace's snapshot never changes)."""
-    from analyzers.engine import analyze
-
     catalog = Catalog.from_json(catalog_json)
     return catalog, analyze(catalog).findings
 
@@ -119,8 +119,6 @@ def erd_focus(catalog: Catalog, findings, item: AgendaItem) -> None:
         if saved is not None:
             st.markdown(f"[Open the view {md(saved.name)} in the ERD]({saved.link(workspace_id)})")
             with guarded("Drawing the view"):
-                from studio.erd import build, render
-
                 diagram = build(catalog, dataclasses.replace(saved.options(), legend=False), findings)
                 st.graphviz_chart(render(diagram, "dot"), width="stretch")
         return
@@ -133,8 +131,6 @@ def erd_focus(catalog: Catalog, findings, item: AgendaItem) -> None:
         st.query_params[FOCUS_PARAM] = table.qualified
     st.caption(f"ERD focus: {md(table.qualified)} and its neighbours")
     with guarded("Drawing the diagram"):
-        from studio.erd import Options, build, render
-
         diagram = build(catalog, Options(focus=table.qualified, depth=1, columns="keys", legend=False), findings)
         st.graphviz_chart(render(diagram, "dot"), width="stretch")
 

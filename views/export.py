@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from studio.ui import state
+from studio.ui import workspace as workspaces
 from studio.ui.components import guarded, md
 from studio.ui.design import decisions as current_decisions
 from studio.ui.export import (
@@ -38,6 +39,13 @@ with guarded("Analyzing the schema"):
         mode = st.radio("Fixes to apply", ["all", "none", "per rule"], horizontal=True, key="export_fix_mode")
         picked = st.multiselect("Rules", rules, rules, key="export_rules") if mode == "per rule" else []
         run_verify = st.toggle("Verify on a scratch copy before offering the bundle", value=True, key="export_verify")
+        workspace_id = workspaces.active_id()
+        workspace = workspaces.load(workspace_id) if workspace_id else None
+        notes_as_comments = False
+        if workspace is not None:
+            st.caption(md(f"The bundle carries the notes, saved views and decision log of workspace {workspace.name}."))
+            notes_as_comments = st.toggle("Write the notes on tables and columns as COMMENT ON steps",
+                                          value=False, key="export_notes_as_comments")
     with summary:
         design_on = decisions.tenancy.model or decisions.partitions or decisions.history or decisions.key_strategy != "keep"
         if design_on:
@@ -54,9 +62,10 @@ with guarded("Analyzing the schema"):
         st.caption(f"{len(report.findings)} findings, {sum(1 for f in report.findings if f.fix)} with a fix.")
 
     accepted = accepted_from(mode, picked)
-    key = signature(state.generation(), accepted, decisions)
+    key = (signature(state.generation(), accepted, decisions),
+           workspace.head if workspace is not None else None, notes_as_comments)
     if st.button("Build and verify the bundle" if run_verify else "Build the bundle", type="primary", key="export_build"):
-        st.session_state[RESULT_KEY] = (key, build(source, accepted, decisions, run_verify))
+        st.session_state[RESULT_KEY] = (key, build(source, accepted, decisions, run_verify, workspace, notes_as_comments))
 
     built = st.session_state.get(RESULT_KEY)
     if built is not None and built[0] == key:

@@ -48,8 +48,9 @@ def signature(generation: int, accepted, decisions) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def build(source, accepted, decisions, run_verify: bool):
-    """Build (and verify) the bundle behind st.status with a progress bar."""
+def build(source, accepted, decisions, run_verify: bool, workspace=None, notes_as_comments: bool = False):
+    """Build (and verify) the bundle behind st.status with a progress bar; an open workspace brings its
+    notes, saved views and decision log into the bundle."""
     with st.status("Building the bundle" + (" and verifying it on a scratch copy" if run_verify else ""), expanded=True) as status:
         bar = st.progress(0.0)
         line = st.empty()
@@ -60,7 +61,8 @@ def build(source, accepted, decisions, run_verify: bool):
 
         try:
             export = build_export(source, accepted=accepted, decisions=decisions, run_verify=run_verify,
-                                  verify_source=verify_source(source) if run_verify else None, progress=progress)
+                                  verify_source=verify_source(source) if run_verify else None, progress=progress,
+                                  workspace=workspace, notes_as_comments=notes_as_comments)
         except StudioError:  # a design no plan can carry out: the page's guard shows why, once
             status.update(label="The bundle cannot be built", state="error", expanded=False)
             raise

@@ -4,7 +4,10 @@ table's header and the column's row in the diagram, as text (the markup in them 
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -79,3 +82,28 @@ def test_a_note_is_kept_and_shown_in_details_and_on_hover(page):
     page.mouse.move(1, 1)
     expect(page.locator(f"{VIEWER} [data-testid='erd-note-tip']")).to_be_hidden()
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_the_export_page_takes_the_open_workspaces_notes_into_the_bundle(page):
+    go(page, "Workshop")
+    page.get_by_role("button", name=re.compile(r"Start a workshop on demo")).click()
+    wait_for_app(page)
+    go(page, "ERD")
+    select_table(page)
+    write_note(page, None, TABLE_NOTE)
+    go(page, "Export")
+    main = page.locator("[data-testid='stMain']")
+    expect(main.get_by_text("notes, saved views and decision log of workspace")).to_be_visible()
+    main.get_by_text("Write the notes on tables and columns as COMMENT ON steps").click()
+    wait_for_app(page)
+    page.get_by_role("button", name="Build and verify the bundle").click()
+    wait_for_app(page)
+    with page.expect_download(timeout=240_000) as download_info:
+        page.get_by_role("button", name="Download bundle.zip").click()
+    with zipfile.ZipFile(io.BytesIO(Path(download_info.value.path()).read_bytes())) as bundle:
+        readme = bundle.read("README.md").decode()
+        ups = {name: bundle.read(name).decode() for name in bundle.namelist() if name.endswith(".up.sql")}
+    assert "Notes on tables and columns" in readme and "billed once" in readme
+    comments = [name for name, sql in ups.items() if "COMMENT ON TABLE" in sql and "billed once" in sql]
+    assert comments, f"no COMMENT ON step setting the note among {sorted(ups)}"
+    assert "work_orders" in ups[comments[0]]

@@ -25,13 +25,14 @@ from pathlib import Path
 import psycopg
 
 from analyzers.engine import analyze
+from analyzers.registry import Finding
 from studio import ddl as renderer
 from studio.bundle.manifest import check_manifest, read_bundle
 from studio.catalog import Catalog
 from studio.design.apply import design
 from studio.design.decisions import parse
 from studio.errors import StudioError
-from studio.migrate import quarantine, target_check, tenant_copies, tenant_moves, tenant_split
+from studio.migrate import fixpoint, quarantine, target_check, tenant_copies, tenant_moves, tenant_split
 from studio.migrate.row_counts import relation_rows
 from studio.sources import ddl as ddl_source
 from studio.sources import demo as demo_source
@@ -57,6 +58,7 @@ class VerifyResult:
     notes: list[str] = field(default_factory=list)
     migrated: Catalog | None = None  # the model after the ups: the proven target
     quarantined_by_step: dict[str, int] = field(default_factory=dict)  # rows each step moved to the quarantine
+    created: list[Finding] = field(default_factory=list)  # findings on the migrated schema, not on the original
 
     @property
     def ok(self) -> bool:
@@ -295,6 +297,15 @@ def _check_design_target(result: VerifyResult, plan: dict, made, error: str | No
                "; ".join(failing[:5]) or f"{len(target.stored_tables)} tables compared")
 
 
+def _outside_tenant_copies(findings: list[Finding], made, migrated: Catalog) -> list[Finding]:
+    """Findings on a tenant copy are its template's (the copies are compared with it): left out."""
+    if made is None:
+        return findings
+    kept = {t.qualified for t in tenant_copies.separate_copies(made, migrated)[0].tables}
+    copies = {t.qualified for t in migrated.tables} - kept
+    return [f for f in findings if f.table not in copies]
+
+
 def verify(bundle: bytes | str | Path, *, demo: bool = False, ddl: str | Path | None = None, dsn: str | None = None,
            catalog: Catalog | None = None, progress: Callable[[str, float], None] | None = None) -> VerifyResult:
     started = time.monotonic()
@@ -322,10 +333,13 @@ def verify(bundle: bytes | str | Path, *, demo: bool = False, ddl: str | Path | 
         say("re-analyzing the migrated schema", 0.55)
         migrated = postgres.introspect(scratch.admin_url)
         result.migrated = migrated
-        remaining = {f.key for f in analyze(migrated).findings}
+        found = analyze(migrated).findings
+        remaining = {f.key for f in found}
         still = [k for k in plan["fixed"] if k in remaining]
         result.add("claimed fixes are gone", not still, f"still found: {', '.join(still)}" if still else f"{len(plan['fixed'])} findings fixed")
         made, error = bundle_design(files, plan, original)
+        result.created = fixpoint.created(analyze(original).findings, _outside_tenant_copies(found, made, migrated))
+        result.add(*fixpoint.check(result.created, plan))
         _check_design_target(result, plan, made, error, migrated)
         lost = unaccounted_rows(scratch.admin_url, original, counts, made)
         result.quarantined_by_step = quarantined(scratch.admin_url, by="step")

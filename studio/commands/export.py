@@ -71,6 +71,8 @@ def run(args) -> int:
     for item in export.plan.left:
         if "failed on the scratch copy" in item.reason or "the finding remained" in item.reason:
             print(f"schema-studio export: taken out, left to a person: {item.key}: {item.reason}", file=sys.stderr)
+    for item in export.plan.created:
+        print(f"schema-studio export: created on the target, left to a person: {item.key}: {item.reason}", file=sys.stderr)
     Path(args.output).write_bytes(export.data)
     print(f"wrote {args.output}: {len(export.plan.steps)} steps, {len(export.plan.fixed)} findings fixed, "
           f"{len(export.plan.left)} left{'' if export.verified else ' (NOT verified)'}", file=sys.stderr)

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 
 from analyzers import output
 from analyzers.engine import AnalysisConfig, Suppression, analyze
+from analyzers.registry import Finding
 from studio import ddl
 from studio.bundle.manifest import write_bundle
-from studio.bundle.verify import VerifyResult, verify
+from studio.bundle.verify import Check, VerifyResult, verify
 from studio.catalog import Catalog
 from studio.erd import Options, build
 from studio.erd import render as erd_render
-from studio.migrate import build_plan
+from studio.migrate import build_plan, fixpoint
 from studio.migrate.comments import comment_ops, comment_step
 from studio.migrate.phases import render
 from studio.migrate.plan import PHASES, Plan
@@ -55,11 +56,15 @@ MAX_REPLANS = 12  # each takes at least one finding out; a bundle needing more i
 def build_export(source, *, accepted="all", decisions=None, decisions_toml: str = "", run_verify: bool = True,
                  workspace=None, verify_source: dict | None = None, progress: Callable[[str, float], None] | None = None,
                  strict: bool = False, left_out: dict[str, str] | None = None, replans: int = 0,
-                 notes_as_comments: bool = False) -> Export:
+                 notes_as_comments: bool = False,
+                 created: tuple[tuple[Catalog, tuple[Finding, ...]], ...] = (), rounds: int = 0) -> Export:
     """The bundle. Verified (unless run_verify is off); a fix whose step fails on the scratch copy, or that runs
     without clearing its finding, is taken out and left to a person with PostgreSQL's error, and the rest is planned
     and verified again (`strict`: all or nothing, the failed verification is the result). The workspace's notes
-    on tables and columns are in the README and erd/current.dbml; `notes_as_comments` adds `COMMENT ON` steps."""
+    on tables and columns are in the README and erd/current.dbml; `notes_as_comments` adds `COMMENT ON` steps.
+
+    Findings the migration creates on its target (`created`, found by verification) are fixed in the same bundle,
+    at most `fixpoint.MAX_ROUNDS` rounds, or left to a person with why (`fixpoint`)."""
     say = progress or (lambda message, share: None)
     catalog = source.catalog
     suppressions = tuple(Suppression(s.rule, s.object, s.reason) for s in (decisions.suppressions if decisions else ()))
@@ -69,8 +74,8 @@ def build_export(source, *, accepted="all", decisions=None, decisions_toml: str 
     say("planning the migration", 0.02)
     items = workspace.items if workspace is not None else {}
     noted = comment_step(comment_ops(comment_changes(catalog, items))) if notes_as_comments else None
-    plan = build_plan(catalog, report.findings, accepted, decisions, left_out=left_out,
-                      comments=(noted,) if noted else ())
+    plan, unplanned = _plan(catalog, report.findings, accepted, decisions, left_out, created,
+                            comments=(noted,) if noted else ())
     notes = notes_section(catalog, items, noted is not None)
     scripts = render(plan)
     files: dict[str, str | bytes] = {"plan.json": plan_json(plan)}
@@ -101,7 +106,19 @@ def build_export(source, *, accepted="all", decisions=None, decisions_toml: str 
             return build_export(source, accepted=accepted, decisions=decisions, decisions_toml=decisions_toml,
                                 run_verify=True, workspace=workspace, verify_source=verify_source, progress=progress,
                                 strict=strict, left_out={**(left_out or {}), **failed}, replans=replans + 1,
-                                notes_as_comments=notes_as_comments)
+                                notes_as_comments=notes_as_comments, created=created, rounds=rounds)
+        more = _to_fix(verified, created, unplanned, accepted)
+        if more and rounds < fixpoint.MAX_ROUNDS:
+            say("re-planning with the fixes of the findings the migration created", 0.5)
+            return build_export(source, accepted=accepted, decisions=decisions, decisions_toml=decisions_toml,
+                                run_verify=True, workspace=workspace, verify_source=verify_source, progress=progress,
+                                strict=strict, left_out=left_out, replans=replans, notes_as_comments=notes_as_comments,
+                                created=(*created, (verified.migrated, tuple(more))),
+                                rounds=rounds + 1)
+        if accepted in (None, "none", ()):
+            unplanned = {f.key: fixpoint.NOTHING_ACCEPTED for f in verified.created}
+        plan = fixpoint.left_to_a_person(plan, verified.created, unplanned)
+        _recheck_created(verified, plan)
         target = verified.migrated or catalog
         plan = _with_what_the_rows_said(plan, verified)
         files["plan.json"] = plan_json(plan)
@@ -111,6 +128,28 @@ def build_export(source, *, accepted="all", decisions=None, decisions_toml: str 
     files["README.md"] = readme(plan, source.label, verified, run_verify, notes)
     say("writing the bundle", 0.98)
     return Export(plan, write_bundle(files), verified, files)
+
+
+def _plan(catalog, findings, accepted, decisions, left_out, created, comments=()) -> tuple[Plan, dict[str, str]]:
+    """The plan, with the fixes of the findings the migration created (`created`: rounds of (target, findings));
+    the created findings it does not plan (they would move rows) come back with why."""
+    plan = build_plan(catalog, findings, accepted, decisions, left_out=left_out, comments=comments)
+    return fixpoint.with_fixes(plan, created, left_out)
+
+
+def _to_fix(verified: VerifyResult, tried, unplanned: dict[str, str], accepted) -> list[Finding]:
+    """Created findings worth another round: a fix not tried yet, with verification otherwise passing."""
+    if accepted in (None, "none", ()) or not all(c.ok for c in verified.checks if c.name != fixpoint.CHECK):
+        return []
+    seen = {f.key for _, findings in tried for f in findings} | set(unplanned)
+    return [f for f in verified.created if f.fix and f.key not in seen]
+
+
+def _recheck_created(verified: VerifyResult, plan: Plan) -> None:
+    """The created-findings check again, over the plan that now states what it leaves (the scripts are the same)."""
+    stated = json.loads(plan_json(plan))
+    verified.checks[:] = [Check(*fixpoint.check(verified.created, stated)) if c.name == fixpoint.CHECK else c
+                          for c in verified.checks]
 
 
 def _with_what_the_rows_said(plan: Plan, verified: VerifyResult) -> Plan:
@@ -124,7 +163,8 @@ def _with_what_the_rows_said(plan: Plan, verified: VerifyResult) -> Plan:
 def _claims_not_cleared(verified: VerifyResult, plan: Plan) -> dict[str, str]:
     """A fix that runs but does not clear its finding is not claimed."""
     check = next((c for c in verified.checks if c.name == "claimed fixes are gone"), None)
-    others_ok = all(c.ok for c in verified.checks if c is not check)
+    # created findings are not yet stated in the plan verified first: that check is settled after this one
+    others_ok = all(c.ok for c in verified.checks if c is not check and c.name != fixpoint.CHECK)
     if check is None or check.ok or not others_ok:
         return {}
     return {k: "its fix ran on the scratch copy but the finding remained: left for a person"
@@ -157,6 +197,7 @@ def plan_json(plan: Plan) -> str:
         "design_day": plan.design_day,
         "notes": list(plan.notes),
         "left": [left.__dict__ for left in plan.left],
+        "created": [left.__dict__ for left in plan.created],
         "phases": {p: [s.name for s in plan.by_phase()[p]] for p in PHASES},
         "steps": [{"phase": s.phase, "name": s.name, "title": s.title, "lock": s.lock, "risk": s.risk,
                    "duration_class": s.duration_class, "transactional": s.transactional, "tables": list(s.tables),

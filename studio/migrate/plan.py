@@ -50,6 +50,7 @@ class Plan:
     notes: tuple[str, ...] = ()
     design_notes: tuple[str, ...] = ()
     design_day: str = ""  # the day the design's target was computed (range partitions are named from it)
+    created: tuple[Left, ...] = ()  # findings the migration creates on its target and leaves to a person, with why
 
     def by_phase(self) -> dict[str, list[Step]]:
         grouped: dict[str, list[Step]] = {p: [] for p in PHASES}

@@ -67,9 +67,10 @@ def readme(plan: Plan, source_label: str, verified, verify_requested: bool, note
     out += list(plan.design_notes) or ["No design decision changes the schema (see design.toml)."]
     out += ["", "## Findings left", ""]
     out += [f"- `{left.rule}` on {left.table}: {left.reason}" for left in plan.left] or ["None."]
-    if plan.notes:  # what the planner leaves to a person, or learned on the scratch copy
+    if plan.notes or plan.created:  # what the planner leaves to a person, or learned on the scratch copy
         out += ["", "## Left to a person", ""]
         out += [f"- {note}" for note in plan.notes]
+        out += [f"- `{left.key}`, created on the target by this bundle: {left.reason}" for left in plan.created]
     out += ["", *notes] if notes else []
     out += ["", "## Run order", "",
             "Run `migrations/*.up.sql` in lexical order, each with `psql -v ON_ERROR_STOP=1 -f FILE`. "

@@ -175,7 +175,7 @@ def _role_url(database: str, role: str, password: str | None) -> str:
 def _create_sandbox(statement_timeout_s: int) -> tuple[str, str, str]:
     name = f"studio_sandbox_{secrets.token_hex(6)}"
     password = None if embedded.is_embedded() else secrets.token_urlsafe(24)
-    with embedded.connect() as admin:
+    with embedded.connect() as admin, embedded.creating_sandbox(admin):
         options = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT CONNECTION LIMIT 16"
         if password:
             options += f" PASSWORD {literal(password)}"

@@ -164,6 +164,19 @@ def scratch_database(prefix: str = "scratch"):
 
 
 TEMPORARY_PREFIXES = ("studio_sandbox_", "studio_scratch_", "studio_test_", "studio_render_")
+# A sandbox's role exists a moment before the database it owns; the sweep drops roles that own no
+# database, so creators hold this advisory lock shared and the sweep takes it exclusively.
+SANDBOX_CREATION_LOCK = 0x5C_5A_4D_B0
+
+
+@contextlib.contextmanager
+def creating_sandbox(conn: psycopg.Connection):
+    """Hold off `sweep_stale` from the roles `conn` creates until their databases exist."""
+    conn.execute("SELECT pg_advisory_lock_shared(%s)", (SANDBOX_CREATION_LOCK,))
+    try:
+        yield
+    finally:
+        conn.execute("SELECT pg_advisory_unlock_shared(%s)", (SANDBOX_CREATION_LOCK,))
 
 
 def sweep_stale(max_age_hours: float = 12.0) -> list[str]:
@@ -191,12 +204,17 @@ def sweep_stale(max_age_hours: float = 12.0) -> list[str]:
             if name.startswith(TEMPORARY_PREFIXES):
                 conn.execute(f"DROP DATABASE IF EXISTS {ident(name)}")
                 dropped.append(name)
-        for (role,) in conn.execute(
-            "SELECT rolname FROM pg_roles r WHERE starts_with(rolname, 'studio_sandbox_') "
-            "AND NOT EXISTS (SELECT 1 FROM pg_database d WHERE d.datdba = r.oid)"
-        ).fetchall():
-            try:
-                conn.execute(f"DROP ROLE IF EXISTS {ident(role)}")
-            except psycopg.Error as exc:  # still holds privileges somewhere: leave it for next time
-                log.info("kept role %s: %s", role, exc)
+        if not conn.execute("SELECT pg_try_advisory_lock(%s)", (SANDBOX_CREATION_LOCK,)).fetchone()[0]:
+            return dropped  # a sandbox is being created: its role owns no database yet
+        try:
+            for (role,) in conn.execute(
+                "SELECT rolname FROM pg_roles r WHERE starts_with(rolname, 'studio_sandbox_') "
+                "AND NOT EXISTS (SELECT 1 FROM pg_database d WHERE d.datdba = r.oid)"
+            ).fetchall():
+                try:
+                    conn.execute(f"DROP ROLE IF EXISTS {ident(role)}")
+                except psycopg.Error as exc:  # still holds privileges somewhere: leave it for next time
+                    log.info("kept role %s: %s", role, exc)
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (SANDBOX_CREATION_LOCK,))
     return dropped

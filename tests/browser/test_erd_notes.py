@@ -52,13 +52,17 @@ def hover_tip(page, cell):
     return tip
 
 
-def test_a_note_is_kept_and_shown_in_details_and_on_hover(page):
+def note_the_table_in_a_new_workshop(page) -> None:
     go(page, "Workshop")
     page.get_by_role("button", name=re.compile(r"Start a workshop on demo")).click()
     wait_for_app(page)
     go(page, "ERD")
     select_table(page)
     write_note(page, None, TABLE_NOTE)
+
+
+def test_a_note_is_kept_and_shown_in_details_and_on_hover(page):
+    note_the_table_in_a_new_workshop(page)
     select_table(page)
     write_note(page, "customer_id", COLUMN_NOTE)
     assert "ws=" in page.url
@@ -85,12 +89,7 @@ def test_a_note_is_kept_and_shown_in_details_and_on_hover(page):
 
 
 def test_the_export_page_takes_the_open_workspaces_notes_into_the_bundle(page):
-    go(page, "Workshop")
-    page.get_by_role("button", name=re.compile(r"Start a workshop on demo")).click()
-    wait_for_app(page)
-    go(page, "ERD")
-    select_table(page)
-    write_note(page, None, TABLE_NOTE)
+    note_the_table_in_a_new_workshop(page)
     go(page, "Export")
     main = page.locator("[data-testid='stMain']")
     expect(main.get_by_text("notes, saved views and decision log of workspace")).to_be_visible()
